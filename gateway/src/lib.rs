@@ -1,0 +1,2 @@
+//! The moodtracker HTTP API gateway.
+#![forbid(unsafe_code)]

