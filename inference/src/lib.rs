@@ -3,4 +3,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+mod error;
 pub mod model;
+
+pub use error::Error;

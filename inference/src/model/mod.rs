@@ -1,2 +1,75 @@
 //! Text classifiers behind one synchronous trait, so the batcher can drive any of them on its
 //! own thread without knowing the architecture.
+//!
+//! The flow for one text: [`TextEncoder::encode`] (on a blocking thread, so the batcher knows
+//! each request's token count before it queues), then [`Classifier::forward`] on a batch of
+//! encodings (on the model's worker thread), then [`Labels::scores`] turns logits into
+//! probabilities and a mood score.
+
+use std::sync::Arc;
+
+/// What a model was asked to classify, after tokenization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoding {
+    /// Token ids including the special tokens the tokenizer's post-processor adds, already cut
+    /// to the model's `max_input_tokens`.
+    pub ids: Vec<u32>,
+    /// Whether the text had to be cut to fit.
+    pub truncated: bool,
+}
+
+/// Which of the two model families a classifier is; mirrors the proto's `ModelKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Roberta,
+    Lstm,
+}
+
+/// How logits become scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    /// Softmax over labels.
+    SingleLabel,
+    /// A sigmoid per label (`problem_type: "multi_label_classification"`).
+    MultiLabel,
+}
+
+/// Everything `ListModels` reports about a loaded model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    pub kind: Kind,
+    pub name: String,
+    /// Hex digest of `model.safetensors`.
+    pub version: String,
+    /// The model's `architecture` as its config names it ("roberta", "bert", "lstm_classifier").
+    pub architecture: String,
+    pub labels: Labels,
+    pub max_input_tokens: usize,
+    /// "cpu" or "cuda:N".
+    pub device: String,
+    /// "f32", "f16", "bf16".
+    pub dtype: String,
+}
+
+/// A model's labels in id order, how to score them, and each label's valence for `mood_score`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labels {
+    pub names: Vec<String>,
+    pub problem_type: ProblemType,
+    pub valences: Vec<f32>,
+}
+
+/// Turns text into token ids for one model. Shared by the tokenization threads, hence `Sync`.
+pub trait TextEncoder: Send + Sync {
+    fn encode(&self, text: &str) -> Result<Encoding, crate::Error>;
+}
+
+/// A loaded model. Runs on one worker thread; never called from the async runtime.
+pub trait Classifier: Send {
+    fn info(&self) -> &ModelInfo;
+    /// The encoder matching this model's tokenizer and input limit.
+    fn encoder(&self) -> Arc<dyn TextEncoder>;
+    /// Logits for each encoding, in order, each `info().labels.names.len()` long. Padding a
+    /// batch must not change any text's logits.
+    fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, crate::Error>;
+}

@@ -1,0 +1,40 @@
+//! The inference crate's one error type, mapped to gRPC status codes once, in
+//! `impl From<Error> for tonic::Status`.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// INVALID_ARGUMENT: the request is malformed (no texts, an empty text, too long, ...).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// RESOURCE_EXHAUSTED: the queue is full; the caller should back off and retry.
+    #[error("the server is overloaded: {queued} requests are queued; retry with backoff")]
+    Overloaded { queued: usize },
+    /// UNAVAILABLE: the models are still loading or the server is draining.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Start-up only: a model directory is missing a file or holds something we cannot load.
+    #[error("cannot load the model in {dir}: {reason}")]
+    Load { dir: PathBuf, reason: String },
+    /// INTERNAL: tokenization or a forward pass failed; details are logged, not sent.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// INTERNAL: a tensor operation failed.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}
+
+impl From<Error> for tonic::Status {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::InvalidArgument(msg) => tonic::Status::invalid_argument(msg),
+            Error::Overloaded { .. } => tonic::Status::resource_exhausted(err.to_string()),
+            Error::Unavailable(msg) => tonic::Status::unavailable(msg),
+            Error::Load { .. } | Error::Tokenizer(_) | Error::Candle(_) => {
+                tracing::error!(error = %err, "internal error");
+                tonic::Status::internal("internal error; see the server log")
+            }
+        }
+    }
+}
