@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The delivery checks, run by scripts/test.sh (and so by CI):
+#   - helm lint (--strict) and helm template of charts/moodtracker for the defaults and each
+#     documented combination in charts/moodtracker/ci/*.yaml;
+#   - render-time refusals: unknown keys, unsafe or broken combinations must fail to render;
+#   - kubectl kustomize of every overlay in k8s/overlays;
+#   - every rendered manifest through kubernetes-validate --strict for Kubernetes 1.29 and the
+#     newest version it knows, and through scripts/k8s_policy.py (hardening, labels, probes);
+#   - hadolint on both Dockerfiles;
+#   - skaffold.yaml against the skaffold v4beta13 JSON schema (from ../shared/schemas).
+# Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
+# tool cannot be had is SKIPPED with a loud message, or FAILS when CI=true.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+# shellcheck source=scripts/k8s-tools.sh
+source scripts/k8s-tools.sh
+
+CHART=charts/moodtracker
+OLDEST_K8S=1.29.0
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT" "${K8S_HELM_HOME:-}"' EXIT
+passed=0 failed=0 skipped=0
+
+pass() { passed=$((passed + 1)); echo "ok    $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+skip() {
+  if [ "${CI:-}" = "true" ]; then
+    fail "$* (tool unavailable, and CI=true)"
+  else
+    skipped=$((skipped + 1))
+    echo "SKIP  $* (tool unavailable)" >&2
+    echo "!!!!! SKIPPED: $* -- install the tools (scripts/k8s-tools.sh) to run it" >&2
+  fi
+}
+
+# The newest Kubernetes version whose strict schemas kubernetes-validate bundles.
+newest_k8s() {
+  "$K8S_TOOLS_DIR/venv/bin/python" - <<'PY'
+import os, re, kubernetes_validate
+d = os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema")
+vs = [tuple(map(int, m.groups())) for n in os.listdir(d)
+      if (m := re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)-local-strict", n))]
+print(".".join(map(str, max(vs))))
+PY
+}
+
+# validate NAME FILE [--helm]: schema (oldest and newest) and policy checks of one rendering.
+validate() {
+  local name="$1" file="$2" flag="${3:-}" version log
+  if [ -z "$KUBERNETES_VALIDATE" ]; then skip "$name: kubernetes-validate"; else
+    for version in "$OLDEST_K8S" "$NEWEST_K8S"; do
+      log="$OUT/kv.log"
+      if "$KUBERNETES_VALIDATE" --strict --quiet -k "$version" "$file" >"$log" 2>&1; then
+        # Only the Prometheus Operator's CRD may lack a schema; it is checked by the policy step.
+        if grep -v "kind ServiceMonitor with api version monitoring.coreos.com/v1" "$log" |
+          grep -q "Couldn't find schema"; then
+          fail "$name: kubernetes-validate $version: a kind without schema"; cat "$log"
+        else
+          pass "$name: kubernetes-validate --strict $version"
+        fi
+      else
+        fail "$name: kubernetes-validate --strict $version"; cat "$log"
+      fi
+    done
+  fi
+  if [ -z "$TOOLS_PY" ]; then skip "$name: policy (needs the tools venv)"; else
+    # shellcheck disable=SC2086
+    if "$TOOLS_PY" scripts/k8s_policy.py $flag "$file"; then pass "$name: policy"
+    else fail "$name: policy"; fi
+  fi
+}
+
+check_chart() {
+  if [ -z "$HELM" ]; then skip "helm lint/template of $CHART"; return; fi
+  local values name args
+  for values in "" "$CHART"/ci/*.yaml; do
+    name="chart[${values:+$(basename "$values" .yaml)}]"
+    [ -z "$values" ] && name="chart[defaults]"
+    args=()
+    [ -n "$values" ] && args=(-f "$values")
+    if helm_ lint --strict "$CHART" "${args[@]}" >"$OUT/lint.log" 2>&1; then pass "$name: helm lint --strict"
+    else fail "$name: helm lint --strict"; cat "$OUT/lint.log"; fi
+    if helm_ template moodtracker "$CHART" --namespace moodtracker "${args[@]}" \
+      >"$OUT/rendered.yaml" 2>"$OUT/template.log"; then
+      pass "$name: helm template"
+      validate "$name" "$OUT/rendered.yaml" --helm
+    else
+      fail "$name: helm template"; cat "$OUT/template.log"
+    fi
+  done
+}
+
+# refuse WHY ARGS...: the chart must refuse to render with these values.
+refuse() {
+  local why="$1"; shift
+  if helm_ template moodtracker "$CHART" "$@" >/dev/null 2>"$OUT/refuse.log"; then
+    fail "chart refuses $why: it rendered"
+  else
+    pass "chart refuses $why: $(grep -v '^ *$' "$OUT/refuse.log" | tail -n1 | cut -c1-110)"
+  fi
+}
+
+check_refusals() {
+  [ -z "$HELM" ] && return
+  refuse "an unknown key" --set gateway.replicas=2
+  refuse "an unknown model source" --set inference.model.source=s3
+  refuse "a short JWT key" --set secrets.jwtSecretKey=short
+  refuse "production without Redis" --set gateway.appEnv=production \
+    --set database.url=postgres://u:p@db:5432/m
+  refuse "production without PostgreSQL" --set gateway.appEnv=production \
+    --set redis.url=redis://redis:6379
+  refuse "two gateways on SQLite" --set gateway.replicaCount=2
+  refuse "autoscaled gateways on SQLite" --set gateway.autoscaling.enabled=true
+  refuse "source=pvc without a claim" --set inference.model.source=pvc
+  refuse "source=huggingface without repositories" --set inference.model.source=huggingface
+}
+
+check_kustomize() {
+  if [ -z "$KUBECTL" ]; then skip "kubectl kustomize of k8s/overlays"; return; fi
+  local overlay name
+  for overlay in k8s/overlays/*/; do
+    name="kustomize[$(basename "$overlay")]"
+    if "$KUBECTL" kustomize "$overlay" >"$OUT/k.yaml" 2>"$OUT/k.log"; then
+      pass "$name: kubectl kustomize"
+      validate "$name" "$OUT/k.yaml"
+    else
+      fail "$name: kubectl kustomize"; cat "$OUT/k.log"
+    fi
+  done
+}
+
+check_dockerfiles() {
+  if [ -z "$HADOLINT" ]; then skip "hadolint"; return; fi
+  local f
+  for f in Dockerfile.gateway Dockerfile.inference; do
+    if "$HADOLINT" "$f"; then pass "hadolint $f"; else fail "hadolint $f"; fi
+  done
+}
+
+check_skaffold() {
+  # In CI the shared directory is a sibling of the clone; on a developer's machine too.
+  local schema
+  schema="$(git rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")/../shared/schemas/skaffold-v4beta13.json"
+  if [ ! -f "$schema" ]; then skip "skaffold.yaml schema check ($schema not found)"; return; fi
+  if [ -z "$CHECK_JSONSCHEMA" ]; then skip "skaffold.yaml schema check (check-jsonschema)"; return; fi
+  if "$CHECK_JSONSCHEMA" --schemafile "$schema" skaffold.yaml >"$OUT/s.log" 2>&1; then
+    pass "skaffold.yaml against skaffold/v4beta13 schema"
+  else
+    fail "skaffold.yaml against skaffold/v4beta13 schema"; cat "$OUT/s.log"
+  fi
+}
+
+k8s_tools_install
+NEWEST_K8S="$([ -n "$KUBERNETES_VALIDATE" ] && newest_k8s || echo none)"
+echo "== delivery checks (helm ${HELM:+$(helm_ version --short)}, kubernetes $OLDEST_K8S and $NEWEST_K8S)"
+check_chart
+check_refusals
+check_kustomize
+check_dockerfiles
+check_skaffold
+echo "k8s-checks: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
