@@ -112,6 +112,8 @@ check_refusals() {
     --set redis.url=redis://redis:6379
   refuse "two gateways on SQLite" --set gateway.replicaCount=2
   refuse "autoscaled gateways on SQLite" --set gateway.autoscaling.enabled=true
+  refuse "a gateway drain longer than the kill grace" --set gateway.shutdownGraceSeconds=30
+  refuse "an inference drain longer than the kill grace" --set inference.drainTimeoutSeconds=45
   refuse "source=pvc without a claim" --set inference.model.source=pvc
   refuse "source=huggingface without repositories" --set inference.model.source=huggingface
 }

@@ -137,6 +137,12 @@ Refusals at render time: combinations that would deploy something broken or unsa
 {{- fail "gateway.appEnv=production needs redis.url or redis.existingSecret" }}
 {{- end }}
 {{- end }}
+{{- if ge (int $g.shutdownGraceSeconds) (int $g.terminationGracePeriodSeconds) }}
+{{- fail "gateway.shutdownGraceSeconds must be less than gateway.terminationGracePeriodSeconds: the kubelet would kill the drain" }}
+{{- end }}
+{{- if ge (int .Values.inference.drainTimeoutSeconds) (int .Values.inference.terminationGracePeriodSeconds) }}
+{{- fail "inference.drainTimeoutSeconds must be less than inference.terminationGracePeriodSeconds: the kubelet would kill the drain" }}
+{{- end }}
 {{- $src := .Values.inference.model.source }}
 {{- if and (eq $src "pvc") (not .Values.inference.model.pvc.claimName) }}
 {{- fail "inference.model.source=pvc needs inference.model.pvc.claimName" }}
