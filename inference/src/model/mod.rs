@@ -6,7 +6,17 @@
 //! encodings (on the model's worker thread), then [`Labels::scores`] turns logits into
 //! probabilities and a mood score.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
+
+mod checkpoint;
+pub mod labels;
+pub mod lstm;
+pub mod roberta;
+pub mod tokenize;
+
+pub use labels::{Scored, scores};
 
 /// What a model was asked to classify, after tokenization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,4 +82,37 @@ pub trait Classifier: Send {
     /// Logits for each encoding, in order, each `info().labels.names.len()` long. Padding a
     /// batch must not change any text's logits.
     fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, crate::Error>;
+}
+
+/// How to load a model: where it runs and how its labels map to mood.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Where the weights live and the forward pass runs.
+    pub device: candle_core::Device,
+    /// Label name (case-insensitive) to valence for `mood_score`; `None`, or a label missing
+    /// from the map, falls back to [`labels::default_valence`].
+    pub valences: Option<HashMap<String, f32>>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            device: candle_core::Device::Cpu,
+            valences: None,
+        }
+    }
+}
+
+/// Loads the model of `kind` from a local directory holding `config.json`, `model.safetensors`
+/// and `tokenizer.json`. Nothing is downloaded. `Kind::Roberta` also takes BERT and
+/// XLM-RoBERTa sequence-classification checkpoints (chosen by the config's `model_type`).
+pub fn load(
+    kind: Kind,
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Box<dyn Classifier>, crate::Error> {
+    match kind {
+        Kind::Roberta => Ok(Box::new(roberta::RobertaClassifier::load(dir, opts)?)),
+        Kind::Lstm => Ok(Box::new(lstm::LstmClassifier::load(dir, opts)?)),
+    }
 }

@@ -1,0 +1,1 @@
+"""The project's reference PyTorch modules: the definitions the Rust inference service loads."""
