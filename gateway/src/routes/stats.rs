@@ -1,0 +1,61 @@
+//! `GET /api/stats` (contract §2.19, public): the landing page's numbers, counted from the
+//! database. Counts are shown as "at least" figures, rounded down, so they never overstate.
+
+use axum::{Json, Router, extract::State, routing::get};
+use serde_json::{Value, json};
+
+use crate::{error::ApiResult, state::AppState, store::accounts};
+
+/// The contract's fixed display values: `accuracy` is the original's stated model accuracy
+/// (kept because the landing page shows it), `support` the service's availability.
+const ACCURACY_PERCENT: i64 = 95;
+const SUPPORT: &str = "24/7";
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/stats", get(public_stats))
+}
+
+#[utoipa::path(get, path = "/api/stats", tag = "stats",
+    responses((status = 200, description = "{users: \"<n>+\", entries: \"<n>+\", accuracy, support, raw_numbers: {users, entries, accuracy}}")))]
+pub async fn public_stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let (users, entries) = accounts::public_counts(&state.db).await?;
+    Ok(Json(json!({
+        "users": at_least(users),
+        "entries": at_least(entries),
+        "accuracy": format!("{ACCURACY_PERCENT}%"),
+        "support": SUPPORT,
+        "raw_numbers": { "users": users, "entries": entries, "accuracy": ACCURACY_PERCENT },
+    })))
+}
+
+/// `n` for display: `"42+"`, `"2.8K+"`, `"1.2M+"`, always rounded down.
+fn at_least(n: i64) -> String {
+    match n {
+        ..1_000 => format!("{n}+"),
+        ..1_000_000 => format!("{}K+", tenths(n, 1_000)),
+        _ => format!("{}M+", tenths(n, 1_000_000)),
+    }
+}
+
+/// `n / unit` rounded down to one decimal, without a trailing `.0`.
+fn tenths(n: i64, unit: i64) -> String {
+    let tenths = n * 10 / unit;
+    match tenths % 10 {
+        0 => format!("{}", tenths / 10),
+        d => format!("{}.{d}", tenths / 10),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_least;
+
+    #[test]
+    fn display_counts_round_down() {
+        assert_eq!(at_least(0), "0+");
+        assert_eq!(at_least(999), "999+");
+        assert_eq!(at_least(2_899), "2.8K+");
+        assert_eq!(at_least(3_000), "3K+");
+        assert_eq!(at_least(1_250_000), "1.2M+");
+    }
+}

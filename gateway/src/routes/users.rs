@@ -1,0 +1,218 @@
+//! A person's own account: `GET`/`PUT /api/users/{user_id}/profile` (contract §2.5, §2.6),
+//! `GET /api/users/me/export` (everything stored about them) and `DELETE /api/users/me`
+//! (the account, all its data and its tokens).
+//!
+//! Every route needs the caller's own token (§3.4, strict): another user's id is 403, an
+//! unknown one 404, and nothing is ever created here.
+
+use axum::{
+    Json, Router,
+    extract::Path,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, header},
+    response::IntoResponse,
+    routing::{delete, get},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    audit::{self, Event},
+    auth::{AuthUser, password},
+    domain::analytics,
+    error::{ApiError, ApiResult},
+    extract::JsonBody,
+    routes::{
+        auth::UserView, insights::entry_facts, journal::entry_json, owner, profile,
+        tests::result_json,
+    },
+    state::AppState,
+    store::{self, accounts, journal, results, users::UserRow},
+};
+
+/// How recent a sign-in must be to delete an account that has no password.
+const FRESH_SIGN_IN_SECS: i64 = 10 * 60;
+/// The profile route's body limit: room for the largest accepted avatar as base64 in JSON.
+const PROFILE_BODY_LIMIT: usize = profile::MAX_AVATAR_BYTES * 2;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/users/{user_id}/profile",
+            get(get_profile)
+                .put(put_profile)
+                .layer(DefaultBodyLimit::max(PROFILE_BODY_LIMIT)),
+        )
+        .route("/api/users/me/export", get(export))
+        .route("/api/users/me", delete(delete_account))
+}
+
+/// `DELETE /api/users/me` body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DeleteRequest {
+    /// The account's password; accounts created through Google or GitHub have none and need a
+    /// sign-in from the last 10 minutes instead.
+    pub password: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The caller's own id")),
+    responses((status = 200, description = "{success, user: {id, email, name, firstName, lastName, profile, avatar, bio, created_at, streak, totalEntries, averageMood}}"),
+              (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
+              (status = 404, description = "Unknown user")))]
+pub async fn get_profile(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let account = owner::own_account(&state, &user, &user_id).await?;
+    Ok(Json(
+        json!({ "success": true, "user": profile_json(&state, &account).await? }),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The caller's own id")),
+    request_body(content = Object, description = "firstName, lastName, avatar (https URL or data:image base64 up to 1 MB), bio, profile.preferences; email and unknown keys are ignored"),
+    responses((status = 200, description = "{success, message, user}"), (status = 400, description = "Invalid field"),
+              (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
+              (status = 404, description = "Unknown user; nothing is created"), (status = 413, description = "Avatar too large")))]
+pub async fn put_profile(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    let account = owner::own_account(&state, &user, &user_id).await?;
+    let updated = profile::apply(&account, &body)?;
+    let change = accounts::ProfileUpdate {
+        first_name: &updated.first_name,
+        last_name: &updated.last_name,
+        avatar: &updated.avatar,
+        bio: &updated.bio,
+        preferences: &updated.preferences,
+    };
+    if !accounts::update_profile(&state.db, &account.id, &change).await? {
+        return Err(ApiError::unauthorized("Invalid or expired token"));
+    }
+    let account = owner::live_account(&state, &user).await?;
+    Ok(Json(json!({
+        "success": true,
+        "message": "Profile updated successfully",
+        "user": profile_json(&state, &account).await?,
+    })))
+}
+
+#[utoipa::path(get, path = "/api/users/me/export", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "One JSON document: account, journal entries with scores, test results, sign-in sessions (no token hashes), security events"),
+              (status = 401, description = "No valid token")))]
+pub async fn export(State(state): State<AppState>, user: AuthUser) -> ApiResult<impl IntoResponse> {
+    let account = owner::live_account(&state, &user).await?;
+    audit::record(
+        &state.db,
+        Event::Export {
+            user_id: &account.id,
+        },
+    )
+    .await;
+    let entries = journal::all_for_user(&state.db, &account.id).await?;
+    let results = results::for_user(&state.db, &account.id, None).await?;
+    let body = json!({
+        "success": true,
+        "exported_at": store::now(),
+        "user": {
+            "id": account.id,
+            "email": account.email,
+            "firstName": account.first_name,
+            "lastName": account.last_name,
+            "profile": UserView::from(&account).profile,
+            "has_password": !account.password_hash.is_empty(),
+            "created_at": account.created_at,
+            "last_login": account.last_login,
+        },
+        "journal_entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "test_results": results.iter().map(result_json).collect::<Vec<_>>(),
+        "sessions": accounts::sessions(&state.db, &account.id).await?,
+        "security_events": audit::for_user(&state.db, &account.id).await?,
+    });
+    let disposition = [(
+        header::CONTENT_DISPOSITION,
+        "attachment; filename=\"moodtracker-export.json\"",
+    )];
+    Ok((disposition, Json(body)))
+}
+
+#[utoipa::path(delete, path = "/api/users/me", tag = "users", security(("bearer" = [])),
+    request_body = DeleteRequest,
+    responses((status = 200, description = "The account, all its data and its tokens are gone"),
+              (status = 400, description = "Password missing"),
+              (status = 401, description = "Wrong password, no valid token, or (accounts without a password) no sign-in in the last 10 minutes")))]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Option<DeleteRequest>>,
+) -> ApiResult<Json<Value>> {
+    let account = owner::live_account(&state, &user).await?;
+    confirm_deletion(&state, &account, &headers, body.unwrap_or_default()).await?;
+    accounts::delete_account(&state.db, &account.id).await?;
+    audit::record(&state.db, Event::AccountDeleted).await;
+    Ok(Json(
+        json!({ "success": true, "message": "Your account and all of its data have been deleted" }),
+    ))
+}
+
+/// The password for accounts that have one; otherwise a token issued in the last 10 minutes.
+async fn confirm_deletion(
+    state: &AppState,
+    account: &UserRow,
+    headers: &HeaderMap,
+    body: DeleteRequest,
+) -> ApiResult<()> {
+    if account.password_hash.is_empty() {
+        let issued_at = bearer_issued_at(state, headers).unwrap_or(0);
+        if Utc::now().timestamp() - issued_at > FRESH_SIGN_IN_SECS {
+            return Err(ApiError::unauthorized(
+                "Please sign in again, then delete your account within 10 minutes",
+            ));
+        }
+        return Ok(());
+    }
+    let given = body.password.filter(|p| !p.is_empty());
+    let given = given
+        .ok_or_else(|| ApiError::bad_request("Password is required to delete your account"))?;
+    if !password::verify(given, account.password_hash.clone()).await? {
+        audit::record(
+            &state.db,
+            Event::SignInFailed {
+                user_id: Some(&account.id),
+                method: "delete_confirmation",
+            },
+        )
+        .await;
+        return Err(ApiError::unauthorized("Incorrect password"));
+    }
+    Ok(())
+}
+
+/// `iat` of the request's (already verified) bearer token.
+fn bearer_issued_at(state: &AppState, headers: &HeaderMap) -> Option<i64> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    state.jwt.verify(token).map(|claims| claims.iat)
+}
+
+/// The contract's profile `user`: the auth view plus top-level avatar/bio and journal stats.
+async fn profile_json(state: &AppState, account: &UserRow) -> ApiResult<Value> {
+    let entries = journal::all_for_user(&state.db, &account.id).await?;
+    let facts = entry_facts(&entries);
+    let mut user = serde_json::to_value(UserView::from(account)).map_err(ApiError::internal)?;
+    user["avatar"] = json!(account.avatar);
+    user["bio"] = json!(account.bio);
+    user["streak"] = json!(analytics::streak(facts.iter().map(|f| f.at), Utc::now()));
+    user["totalEntries"] = json!(entries.len());
+    user["averageMood"] = json!(analytics::average_mood(facts.iter()).unwrap_or(0.0));
+    Ok(user)
+}
