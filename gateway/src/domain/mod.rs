@@ -1,0 +1,5 @@
+//! Pure domain logic: no I/O, no clocks (the current time is a parameter), so every rule is
+//! unit-tested directly.
+
+pub mod analytics;
+pub mod sentiment;

@@ -1,0 +1,295 @@
+//! A thin typed client for the inference service (`moodtracker.inference.v1.Inference`).
+//!
+//! It wraps the generated tonic client so the rest of the gateway never sees protobuf types or
+//! `tonic::Status`: calls take [`Model`]s and texts and return [`Classification`]s or an
+//! [`InferenceError`]. The channel connects lazily, so the gateway starts (and stays ready)
+//! while inference is down; every call has a connect timeout and an end-to-end deadline, which
+//! is also sent to the server as `grpc-timeout`. Trace context crosses the hop through an
+//! injectable [`TraceInjector`], which telemetry sets; without one nothing is injected.
+
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use moodtracker_proto::inference::v1::{
+    self as pb, ClassifyRequest, ListModelsRequest, ModelKind, inference_client,
+};
+use tonic::transport::{Channel, Endpoint};
+
+/// How long the list of loaded models is trusted before it is asked for again: short enough
+/// that a model coming up is noticed quickly, long enough that no request pays for it.
+const MODELS_TTL: Duration = Duration::from_secs(15);
+
+/// Writes trace context (for example W3C `traceparent`) into an outgoing call's metadata.
+pub type TraceInjector = Arc<dyn Fn(&mut tonic::metadata::MetadataMap) + Send + Sync>;
+
+/// The two model families the service may load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Model {
+    Roberta,
+    Lstm,
+}
+
+impl Model {
+    /// The name the API uses for this model (`roberta`, `lstm`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Roberta => "roberta",
+            Self::Lstm => "lstm",
+        }
+    }
+    /// The message of a 503 or a `null` result when this model is not loaded.
+    pub fn not_loaded_message(self) -> &'static str {
+        match self {
+            Self::Roberta => "RoBERTa model not loaded",
+            Self::Lstm => "LSTM model not loaded",
+        }
+    }
+    fn to_proto(self) -> i32 {
+        match self {
+            Self::Roberta => ModelKind::Roberta as i32,
+            Self::Lstm => ModelKind::Lstm as i32,
+        }
+    }
+    fn from_proto(kind: ModelKind) -> Option<Self> {
+        match kind {
+            ModelKind::Roberta => Some(Self::Roberta),
+            ModelKind::Lstm => Some(Self::Lstm),
+            ModelKind::Unspecified => None,
+        }
+    }
+}
+
+/// One loaded model, as `ListModels` describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDescription {
+    pub model: Model,
+    pub name: String,
+    /// A hash of the weights: caches key results by it.
+    pub version: String,
+    /// Labels in id order.
+    pub labels: Vec<String>,
+    /// Each label's valence on the 0-10 mood scale, in id order.
+    pub valences: Vec<f32>,
+    pub architecture: String,
+    pub device: String,
+}
+
+/// One model's verdict on one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub model: Model,
+    pub label: String,
+    pub confidence: f32,
+    /// `(label, probability)` in the model's label-id order.
+    pub scores: Vec<(String, f32)>,
+    pub mood_score: f32,
+}
+
+/// Why a call to the inference service failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InferenceError {
+    /// `INFERENCE_URL` is not a valid URI (a start-up error).
+    #[error("INFERENCE_URL is not a valid URI: {0}")]
+    InvalidUrl(String),
+    /// The call did not finish within `INFERENCE_TIMEOUT_MS`.
+    #[error("inference call timed out")]
+    Timeout,
+    /// The service answered with (or the transport produced) a gRPC error status.
+    #[error("inference returned {code:?}: {message}", code = .0.code(), message = .0.message())]
+    Status(tonic::Status),
+    /// The service broke the proto's promises, for example one result per text.
+    #[error("malformed inference response: {0}")]
+    Malformed(String),
+}
+
+impl InferenceError {
+    /// The gRPC code, for the gateway's one status table (`error::status_for_grpc`).
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            Self::Timeout => Some(tonic::Code::DeadlineExceeded),
+            Self::Status(status) => Some(status.code()),
+            Self::InvalidUrl(_) | Self::Malformed(_) => Some(tonic::Code::Internal),
+        }
+    }
+
+    /// Whether the service is unreachable or overloaded, as opposed to refusing this input:
+    /// the case where a journal entry is saved pending and retried later.
+    pub fn is_transient(&self) -> bool {
+        use tonic::Code;
+        matches!(
+            self.code(),
+            Some(
+                Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::ResourceExhausted
+                    | Code::Cancelled
+                    | Code::Aborted
+                    | Code::Unknown
+                    | Code::Internal
+            )
+        )
+    }
+
+    /// What a client may read: the service's own message for bad input, else a fixed text.
+    pub fn public_message(&self, status: http::StatusCode) -> String {
+        match (self, status.as_u16()) {
+            (Self::Status(s), 400) => s.message().to_owned(),
+            (_, 429) => "Inference service is overloaded; retry shortly".to_owned(),
+            (_, 504) => "Inference timed out".to_owned(),
+            (_, 503) => "Inference service unavailable".to_owned(),
+            _ => "Inference service error".to_owned(),
+        }
+    }
+}
+
+/// The model list and when it was fetched.
+type CachedModels = (Instant, Arc<[ModelDescription]>);
+
+/// The typed client. Cheap to clone: clones share the channel and the models cache.
+#[derive(Clone)]
+pub struct InferenceClient {
+    client: inference_client::InferenceClient<Channel>,
+    timeout: Duration,
+    models: Arc<RwLock<Option<CachedModels>>>,
+    trace: Option<TraceInjector>,
+}
+
+impl std::fmt::Debug for InferenceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InferenceClient")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl InferenceClient {
+    /// A client for `url` that connects on first use.
+    pub fn new(
+        url: &str,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Self, InferenceError> {
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|_| InferenceError::InvalidUrl(url.to_owned()))?
+            .connect_timeout(connect_timeout)
+            .tcp_nodelay(true);
+        Ok(Self {
+            client: inference_client::InferenceClient::new(endpoint.connect_lazy()),
+            timeout,
+            models: Arc::default(),
+            trace: None,
+        })
+    }
+
+    /// The same client, injecting trace context into every call with `injector`.
+    pub fn with_trace_injector(mut self, injector: TraceInjector) -> Self {
+        self.trace = Some(injector);
+        self
+    }
+
+    /// Classifies `texts` with `models`, returning per text one [`Classification`] per model
+    /// the service ran (`models` empty: every loaded model).
+    pub async fn classify(
+        &self,
+        texts: Vec<String>,
+        models: &[Model],
+    ) -> Result<Vec<Vec<Classification>>, InferenceError> {
+        let count = texts.len();
+        let message = ClassifyRequest {
+            texts,
+            models: models.iter().map(|m| m.to_proto()).collect(),
+            include_logits: false,
+        };
+        let request = self.request(message);
+        let mut client = self.client.clone();
+        let response = self.deadline(client.classify(request)).await?;
+        let results = response.into_inner().results;
+        if results.len() != count {
+            return Err(InferenceError::Malformed(format!(
+                "{} results for {count} texts",
+                results.len()
+            )));
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.outputs.into_iter().filter_map(classification).collect())
+            .collect())
+    }
+
+    /// The loaded models, from a cache refreshed every few seconds.
+    pub async fn models(&self) -> Result<Arc<[ModelDescription]>, InferenceError> {
+        if let Some((at, models)) = self.models.read().expect("models lock").as_ref()
+            && at.elapsed() < MODELS_TTL
+        {
+            return Ok(models.clone());
+        }
+        let mut client = self.client.clone();
+        let request = self.request(ListModelsRequest {});
+        let response = self.deadline(client.list_models(request)).await?;
+        let models: Arc<[ModelDescription]> = response
+            .into_inner()
+            .models
+            .into_iter()
+            .filter_map(description)
+            .collect();
+        *self.models.write().expect("models lock") = Some((Instant::now(), models.clone()));
+        Ok(models)
+    }
+
+    /// Forgets the cached model list, so the next call asks the service again.
+    pub fn forget_models(&self) {
+        *self.models.write().expect("models lock") = None;
+    }
+
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(self.timeout);
+        if let Some(inject) = &self.trace {
+            inject(request.metadata_mut());
+        }
+        request
+    }
+
+    /// Runs a call under the end-to-end deadline, so a hung connection costs at most
+    /// `INFERENCE_TIMEOUT_MS`.
+    async fn deadline<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<tonic::Response<T>, InferenceError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(status)) => Err(InferenceError::Status(status)),
+            Err(_) => Err(InferenceError::Timeout),
+        }
+    }
+}
+
+fn classification(output: pb::ModelOutput) -> Option<Classification> {
+    let model = Model::from_proto(output.model())?;
+    Some(Classification {
+        model,
+        scores: output
+            .scores
+            .into_iter()
+            .map(|s| (s.label, s.score))
+            .collect(),
+        label: output.label,
+        confidence: output.confidence,
+        mood_score: output.mood_score,
+    })
+}
+
+fn description(info: pb::ModelInfo) -> Option<ModelDescription> {
+    let model = Model::from_proto(info.kind())?;
+    Some(ModelDescription {
+        model,
+        name: info.name,
+        version: info.version,
+        labels: info.labels,
+        valences: info.valences,
+        architecture: info.architecture,
+        device: info.device,
+    })
+}

@@ -1,0 +1,346 @@
+//! `/api/auth/*`: register, login, refresh, logout, me.
+//!
+//! Register and login answer the contract's `{success, token, user}` (plus `refresh_token` and
+//! `expires_in`); refresh rotates the refresh token, and presenting an already spent one
+//! revokes its whole family (a stolen token's thief and victim are both logged out).
+
+use axum::{
+    Json, Router,
+    extract::State,
+    routing::{get, post},
+};
+use chrono::{Duration as ChronoDuration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::{
+    auth::{AuthUser, password, refresh},
+    error::{ApiError, ApiResult},
+    extract::JsonBody,
+    state::AppState,
+    store::{
+        self, tokens,
+        users::{self, UserRow},
+    },
+};
+
+/// The one answer for an unknown email and a wrong password, so neither is revealed.
+const BAD_CREDENTIALS: &str = "Invalid email or password";
+const MIN_PASSWORD: usize = 6;
+const MAX_PASSWORD: usize = 128;
+const MAX_NAME: usize = 100;
+const MAX_EMAIL: usize = 254;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/refresh", post(refresh_tokens))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+}
+
+/// `POST /api/auth/register` body, as the frontend sends it (`avatar` is ignored).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RegisterRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Split at the first space when firstName and lastName are both empty.
+    pub name: Option<String>,
+}
+
+/// `POST /api/auth/login` body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct LoginRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// `POST /api/auth/refresh` and `/api/auth/logout` body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RefreshRequest {
+    pub refresh_token: Option<String>,
+}
+
+/// The contract's `user` object.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub profile: Value,
+    #[serde(rename = "created_at")]
+    pub created_at: String,
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
+        let preferences: Value = serde_json::from_str(&u.preferences).unwrap_or_else(|_| json!({}));
+        Self {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: format!("{} {}", u.first_name, u.last_name),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            profile: json!({ "avatar": u.avatar, "bio": u.bio, "preferences": preferences }),
+            created_at: u.created_at.clone(),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/auth/register", request_body = RegisterRequest, tag = "auth",
+    responses((status = 200, description = "Registered: {success, token, refresh_token, user}"),
+              (status = 400, description = "Validation error"), (status = 409, description = "Email taken")))]
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Option<RegisterRequest>>,
+) -> ApiResult<Json<Value>> {
+    let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
+    let new = validate_registration(body)?;
+    let hash = password::hash(new.password.clone()).await?;
+    let id = refresh::random_id();
+    let created_at = store::now();
+    let avatar = default_avatar(&new.first_name, &new.last_name);
+    let row = users::NewUser {
+        id: &id,
+        email: &new.email,
+        first_name: &new.first_name,
+        last_name: &new.last_name,
+        password_hash: &hash,
+        avatar: &avatar,
+        created_at: &created_at,
+    };
+    if !users::insert(&state.db, &row).await? {
+        return Err(ApiError::Conflict("User already exists".into()));
+    }
+    let user = users::by_id(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::internal("user vanished"))?;
+    session(&state, &user, None).await
+}
+
+#[utoipa::path(post, path = "/api/auth/login", request_body = LoginRequest, tag = "auth",
+    responses((status = 200, description = "{success, token, refresh_token, user}"),
+              (status = 401, description = "Invalid email or password")))]
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Option<LoginRequest>>,
+) -> ApiResult<Json<Value>> {
+    let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
+    let email = normalise_email(body.email.as_deref());
+    let password = body.password.unwrap_or_default();
+    if email.is_empty() || password.is_empty() {
+        return Err(ApiError::bad_request("Email and password are required"));
+    }
+    let user = users::by_email(&state.db, &email).await?;
+    // Verify against a dummy hash for unknown emails: the same work, the same answer.
+    let phc = user.as_ref().map_or_else(
+        || password::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let matches = password::verify(password, phc).await?;
+    let user = user
+        .filter(|_| matches)
+        .ok_or_else(|| ApiError::unauthorized(BAD_CREDENTIALS))?;
+    users::record_login(&state.db, &user.id, &store::now()).await?;
+    session(&state, &user, None).await
+}
+
+#[utoipa::path(post, path = "/api/auth/refresh", request_body = RefreshRequest, tag = "auth",
+    responses((status = 200, description = "A new access token and refresh token"),
+              (status = 401, description = "Invalid, expired, revoked or reused refresh token")))]
+pub async fn refresh_tokens(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Option<RefreshRequest>>,
+) -> ApiResult<Json<Value>> {
+    let token = required_refresh_token(body)?;
+    let invalid = || ApiError::unauthorized("Invalid or expired refresh token");
+    let row = tokens::find(&state.db, &refresh::digest(&token))
+        .await?
+        .ok_or_else(invalid)?;
+    let now = store::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(invalid());
+    }
+    if row.used_at.is_some() || !tokens::spend(&state.db, row.id, &now).await? {
+        tracing::warn!(family = %row.family_id, "refresh token reused: revoking its family");
+        tokens::revoke_family(&state.db, &row.family_id, &now).await?;
+        return Err(invalid());
+    }
+    let user = users::by_id(&state.db, &row.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    session(&state, &user, Some(row.family_id)).await
+}
+
+#[utoipa::path(post, path = "/api/auth/logout", request_body = RefreshRequest, tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The refresh token's family is revoked")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<Option<RefreshRequest>>,
+) -> ApiResult<Json<Value>> {
+    let token = required_refresh_token(body)?;
+    if let Some(row) = tokens::find(&state.db, &refresh::digest(&token)).await? {
+        // Someone else's token is left alone, and the answer does not say whether it exists.
+        if row.user_id == user.id {
+            tokens::revoke_family(&state.db, &row.family_id, &store::now()).await?;
+        }
+    }
+    Ok(Json(
+        json!({ "success": true, "message": "Logged out successfully" }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "{success, user}"), (status = 401, description = "No valid token")))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {
+    let row = users::by_id(&state.db, &user.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
+    Ok(Json(
+        json!({ "success": true, "user": UserView::from(&row) }),
+    ))
+}
+
+/// Issues an access token and a refresh token (a new family, or the next of `family`).
+pub(crate) async fn session(
+    state: &AppState,
+    user: &UserRow,
+    family: Option<String>,
+) -> ApiResult<Json<Value>> {
+    let (token, expires_in) = state.jwt.issue(&user.id, &user.email);
+    let refresh_token = refresh::generate();
+    let now = Utc::now();
+    let ttl =
+        ChronoDuration::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
+    let family = family.unwrap_or_else(refresh::random_id);
+    let (created, expires) = (store::timestamp(now), store::timestamp(now + ttl));
+    let hash = refresh::digest(&refresh_token);
+    tokens::insert(&state.db, &hash, &family, &user.id, &created, &expires).await?;
+    Ok(Json(json!({
+        "success": true,
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "refresh_token": refresh_token,
+        "user": UserView::from(user),
+    })))
+}
+
+fn required_refresh_token(body: Option<RefreshRequest>) -> ApiResult<String> {
+    body.and_then(|b| b.refresh_token)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("refresh_token is required"))
+}
+
+/// A registration that passed validation.
+struct NewAccount {
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+}
+
+fn validate_registration(body: RegisterRequest) -> ApiResult<NewAccount> {
+    let email = normalise_email(body.email.as_deref());
+    let password = body.password.unwrap_or_default();
+    let (first_name, last_name) = names(body.first_name, body.last_name, body.name);
+    if email.is_empty() || password.is_empty() {
+        return Err(ApiError::bad_request("Email and password are required"));
+    }
+    if first_name.is_empty() {
+        return Err(ApiError::bad_request(
+            "Email, password, and name are required",
+        ));
+    }
+    if email.chars().count() > MAX_EMAIL || !plausible_email(&email) {
+        return Err(ApiError::bad_request("Invalid email address"));
+    }
+    let length = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
+        return Err(ApiError::bad_request(format!(
+            "Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
+        )));
+    }
+    if first_name.chars().count() > MAX_NAME || last_name.chars().count() > MAX_NAME {
+        return Err(ApiError::bad_request(format!(
+            "Names must be at most {MAX_NAME} characters"
+        )));
+    }
+    Ok(NewAccount {
+        email,
+        password,
+        first_name,
+        last_name,
+    })
+}
+
+/// First and last name, from the two fields or, when both are empty, `name` split at its
+/// first space.
+fn names(first: Option<String>, last: Option<String>, name: Option<String>) -> (String, String) {
+    let first = first.unwrap_or_default().trim().to_owned();
+    let last = last.unwrap_or_default().trim().to_owned();
+    if !first.is_empty() || !last.is_empty() {
+        return (first, last);
+    }
+    let name = name.unwrap_or_default();
+    let (first, last) = name.trim().split_once(' ').unwrap_or((name.trim(), ""));
+    (first.to_owned(), last.trim().to_owned())
+}
+
+fn normalise_email(email: Option<&str>) -> String {
+    email.unwrap_or_default().trim().to_lowercase()
+}
+
+/// One `@` with something on both sides, and no whitespace.
+fn plausible_email(email: &str) -> bool {
+    let mut parts = email.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None)
+        if !l.is_empty() && !d.is_empty() && !email.contains(char::is_whitespace))
+}
+
+/// The original's default avatar: a ui-avatars.com URL with the user's initials.
+pub(crate) fn default_avatar(first: &str, last: &str) -> String {
+    let name: String = format!("{first}+{last}")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '+' {
+                c
+            } else {
+                '+'
+            }
+        })
+        .collect();
+    format!(
+        "https://ui-avatars.com/api/?name={name}&background=667eea&color=fff&size=128&rounded=true"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_a_single_name_at_the_first_space() {
+        let (f, l) = names(None, None, Some("Ada King Lovelace".into()));
+        assert_eq!((f.as_str(), l.as_str()), ("Ada", "King Lovelace"));
+    }
+
+    #[test]
+    fn email_needs_one_at_with_both_sides() {
+        assert!(plausible_email("a@b"));
+        assert!(!plausible_email("a@"));
+        assert!(!plausible_email("a@b@c"));
+        assert!(!plausible_email("ab"));
+    }
+}

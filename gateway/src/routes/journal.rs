@@ -1,0 +1,382 @@
+//! `/api/journal/*`: the caller's entries (list with paging and a date range, create, read,
+//! patch, delete) and their analytics (contract §2.7 to §2.10).
+//!
+//! An entry is scored by both models when written. When inference cannot answer the entry is
+//! saved anyway, `status: "pending"`, with no scores, and the background scorer fills them in
+//! later (see `scoring`). Another user's entry is a 404, indistinguishable from a missing one.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    auth::AuthUser,
+    domain::{analytics, sentiment::Sentiment},
+    error::{ApiError, ApiResult},
+    extract::{JsonBody, QueryParams},
+    inference::Model,
+    routes::predict::validated_text,
+    scoring,
+    state::AppState,
+    store::{
+        self,
+        journal::{self, EntryRow, Range, StoredScore},
+    },
+};
+
+const NOT_FOUND: &str = "Entry not found or unauthorized";
+const MAX_TAGS: usize = 20;
+const MAX_TAG_CHARS: usize = 50;
+const DEFAULT_PER_PAGE: i64 = 100;
+const MAX_PER_PAGE: i64 = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/journal/entries", get(list_entries).post(create_entry))
+        .route(
+            "/api/journal/entries/{id}",
+            get(get_entry).patch(update_entry).delete(delete_entry),
+        )
+        .route("/api/journal/analytics", get(journal_analytics))
+}
+
+/// Query of `GET /api/journal/entries`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ListQuery {
+    /// 1-based page (default 1).
+    pub page: Option<i64>,
+    /// Entries per page (default 100, at most 500).
+    pub per_page: Option<i64>,
+    /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339.
+    pub from: Option<String>,
+    /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339.
+    pub to: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/journal/entries", tag = "journal", params(ListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "{success, entries (newest first), total, page, per_page}"),
+              (status = 400, description = "Invalid paging or dates"), (status = 401, description = "No valid token")))]
+pub async fn list_entries(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::bad_request(format!(
+            "page must be at least 1 and per_page between 1 and {MAX_PER_PAGE}"
+        )));
+    }
+    let range = date_range(query.from.as_deref(), query.to.as_deref())?;
+    let rows = journal::list(&state.db, &user.id, &range, per_page, (page - 1) * per_page).await?;
+    let total = journal::count(&state.db, &user.id, &range).await?;
+    let entries: Vec<Value> = rows.iter().map(entry_json).collect();
+    Ok(Json(json!({
+        "success": true, "entries": entries, "total": total, "page": page, "per_page": per_page,
+    })))
+}
+
+#[utoipa::path(post, path = "/api/journal/entries", tag = "journal", security(("bearer" = [])),
+    request_body(content = Object, description = "{\"text\": 1 to 5000 characters, \"tags\": [string]}"),
+    responses((status = 201, description = "{success, entry, entry_id, message, ai_analysis}"),
+              (status = 400, description = "Invalid text or tags"), (status = 401, description = "No valid token")))]
+pub async fn create_entry(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let text = validated_text(&body, "Text is required")?;
+    let tags = validated_tags(body.get("tags"))?.unwrap_or_default();
+    let score = score_for_write(&state, &text).await?;
+    let tags = serde_json::to_string(&tags).map_err(ApiError::internal)?;
+    let row = journal::insert(
+        &state.db,
+        &user.id,
+        &text,
+        &tags,
+        score.as_ref(),
+        &store::now(),
+    )
+    .await?;
+    if score.is_none() {
+        state.rescore.notify_one();
+    }
+    let entry = entry_json(&row);
+    let message = match score {
+        Some(_) => "Journal entry created successfully",
+        None => "Journal entry saved; it will be analysed when the models are available",
+    };
+    let body = json!({
+        "success": true,
+        "entry_id": row.id,
+        "message": message,
+        "ai_analysis": entry["analysis"]["sentiment_analysis"].clone(),
+        "entry": entry,
+    });
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[utoipa::path(get, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Entry id")),
+    responses((status = 200, description = "{success, entry}"), (status = 404, description = "Not the caller's entry")))]
+pub async fn get_entry(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = journal::get(&state.db, &user.id, entry_id(&id)?).await?;
+    let row = row.ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    Ok(Json(json!({ "success": true, "entry": entry_json(&row) })))
+}
+
+#[utoipa::path(patch, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Entry id")),
+    request_body(content = Object, description = "{\"text\"?: string, \"tags\"?: [string]}; a new text is scored anew"),
+    responses((status = 200, description = "{success, entry, message}"), (status = 404, description = "Not the caller's entry")))]
+pub async fn update_entry(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    let id = entry_id(&id)?;
+    let new_text = match body.get("text") {
+        Some(_) => Some(validated_text(&body, "Text is required")?),
+        None => None,
+    };
+    let new_tags = validated_tags(body.get("tags"))?;
+    if new_text.is_none() && new_tags.is_none() {
+        return Err(ApiError::bad_request(
+            "Nothing to update: send text or tags",
+        ));
+    }
+    let old = journal::get(&state.db, &user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    let (text, score) = match new_text.filter(|t| *t != old.text) {
+        Some(text) => {
+            let score = score_for_write(&state, &text).await?;
+            (text, score)
+        }
+        None => (old.text.clone(), kept_score(&old)),
+    };
+    let tags = match new_tags {
+        Some(tags) => serde_json::to_string(&tags).map_err(ApiError::internal)?,
+        None => old.tags.clone(),
+    };
+    let row = journal::update(
+        &state.db,
+        &user.id,
+        id,
+        &text,
+        &tags,
+        score.as_ref(),
+        &store::now(),
+    )
+    .await?;
+    let row = row.ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    if score.is_none() {
+        state.rescore.notify_one();
+    }
+    Ok(Json(
+        json!({ "success": true, "message": "Entry updated successfully", "entry": entry_json(&row) }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Entry id")),
+    responses((status = 200, description = "{success, message}"), (status = 404, description = "Not the caller's entry")))]
+pub async fn delete_entry(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if !journal::delete(&state.db, &user.id, entry_id(&id)?).await? {
+        return Err(ApiError::not_found(NOT_FOUND));
+    }
+    Ok(Json(
+        json!({ "success": true, "message": "Entry deleted successfully" }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/journal/analytics", tag = "journal", security(("bearer" = [])),
+    responses((status = 200, description = "{success, analytics}", body = analytics::Analytics)))]
+pub async fn journal_analytics(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Value>> {
+    let rows = journal::all_for_user(&state.db, &user.id).await?;
+    let facts: Vec<analytics::EntryFacts<'_>> = rows
+        .iter()
+        .map(|r| analytics::EntryFacts {
+            at: store::parse_timestamp(&r.date),
+            sentiment: r.sentiment.as_deref().and_then(Sentiment::parse),
+            mood_score: r.mood_score,
+            text: &r.text,
+        })
+        .collect();
+    let analytics = analytics::analytics(&facts, Utc::now());
+    Ok(Json(json!({ "success": true, "analytics": analytics })))
+}
+
+/// Scores a text being written: `Some` with both models' results, `None` (save as pending)
+/// when inference is unreachable or has no model loaded yet.
+async fn score_for_write(state: &AppState, text: &str) -> ApiResult<Option<StoredScore>> {
+    match scoring::score_texts(state, vec![text.to_owned()], &[Model::Roberta, Model::Lstm]).await {
+        Ok(scored) => Ok(scored.first().and_then(scoring::stored_score)),
+        Err(e) if e.is_transient() => {
+            tracing::warn!(error = %e, "inference unavailable: saving the entry as pending");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An unchanged entry's scores, as stored (`None` while it is pending).
+fn kept_score(row: &EntryRow) -> Option<StoredScore> {
+    Some(StoredScore {
+        sentiment: row.sentiment.clone()?,
+        confidence: row.confidence?,
+        mood_score: row.mood_score?,
+        scores: row.scores.clone()?,
+        roberta: row.roberta.clone(),
+        lstm: row.lstm.clone(),
+    })
+}
+
+/// `tags`, when present: an array of at most 20 strings of at most 50 characters, trimmed.
+fn validated_tags(tags: Option<&Value>) -> ApiResult<Option<Vec<String>>> {
+    let Some(tags) = tags.filter(|t| !t.is_null()) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::bad_request(format!(
+            "Tags must be a list of at most {MAX_TAGS} strings of at most {MAX_TAG_CHARS} characters"
+        ))
+    };
+    let list = tags
+        .as_array()
+        .filter(|l| l.len() <= MAX_TAGS)
+        .ok_or_else(invalid)?;
+    list.iter()
+        .map(|t| {
+            let tag = t.as_str().map(str::trim).ok_or_else(invalid)?;
+            match tag.chars().count() <= MAX_TAG_CHARS {
+                true => Ok(tag.to_owned()),
+                false => Err(invalid()),
+            }
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// A path id; anything but an integer is a 404, as no entry can have it.
+fn entry_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found(NOT_FOUND))
+}
+
+/// `[from, to]` as stored-timestamp bounds; dates cover whole UTC days.
+fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
+    let from = from.map(|f| parse_bound(f, false)).transpose()?;
+    let to = to.map(|t| parse_bound(t, true)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(ApiError::bad_request("from must not be after to"));
+    }
+    Ok(Range {
+        from: from.map(store::timestamp),
+        to: to.map(store::timestamp),
+    })
+}
+
+/// A bound as an instant; an inclusive upper bound becomes the first instant after it.
+fn parse_bound(text: &str, upper: bool) -> ApiResult<DateTime<Utc>> {
+    let invalid = || ApiError::bad_request("Invalid date: use YYYY-MM-DD or an RFC 3339 timestamp");
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let start = day.and_hms_opt(0, 0, 0).ok_or_else(invalid)?.and_utc();
+        return Ok(if upper {
+            start + Duration::days(1)
+        } else {
+            start
+        });
+    }
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|_| invalid())?
+        .with_timezone(&Utc);
+    Ok(if upper {
+        at + Duration::milliseconds(1)
+    } else {
+        at
+    })
+}
+
+/// The contract's `JournalEntry`, plus `status`, `updated_at` and each model's result.
+pub(crate) fn entry_json(row: &EntryRow) -> Value {
+    let parse = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
+    let (roberta, lstm) = (parse(&row.roberta), parse(&row.lstm));
+    let primary = if lstm.is_null() {
+        roberta.clone()
+    } else {
+        lstm.clone()
+    };
+    let analysis = match primary.is_null() {
+        true => json!({}),
+        false => json!({ "sentiment_analysis": primary }),
+    };
+    json!({
+        "id": row.id,
+        "user_id": row.user_id,
+        "text": row.text,
+        "tags": serde_json::from_str::<Value>(&row.tags).unwrap_or_else(|_| json!([])),
+        "status": row.status,
+        "sentiment": row.sentiment,
+        "confidence": row.confidence,
+        "mood_score": row.mood_score,
+        "scores": parse(&row.scores),
+        "analysis": analysis,
+        "roberta": roberta,
+        "lstm": lstm,
+        "date": row.date,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_upper_bound_covers_the_whole_day() {
+        let range = date_range(Some("2025-11-01"), Some("2025-11-02")).unwrap();
+        assert_eq!(range.from.as_deref(), Some("2025-11-01T00:00:00.000Z"));
+        assert_eq!(range.to.as_deref(), Some("2025-11-03T00:00:00.000Z"));
+        assert!(date_range(Some("2025-11-03"), Some("2025-11-02")).is_err());
+        assert!(date_range(Some("yesterday"), None).is_err());
+    }
+
+    #[test]
+    fn tags_must_be_short_strings() {
+        assert_eq!(
+            validated_tags(Some(&json!([" a "]))).unwrap(),
+            Some(vec!["a".to_owned()])
+        );
+        assert!(validated_tags(Some(&json!([1]))).is_err());
+        assert!(validated_tags(Some(&json!(["x".repeat(51)]))).is_err());
+        assert_eq!(validated_tags(None).unwrap(), None);
+    }
+}

@@ -1,0 +1,34 @@
+//! Every HTTP route, one router per module, merged here in one place.
+//!
+//! To add a module: `pub mod x;` below and `.merge(x::router())` in [`router`]. A module's
+//! `router()` returns `Router<AppState>`; its handlers take `State<AppState>` and, when they
+//! need the caller, [`crate::auth::AuthUser`].
+
+pub mod auth;
+pub mod health;
+pub mod journal;
+pub mod predict;
+
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::state::AppState;
+
+/// The API: every module's routes, each request bounded by `REQUEST_TIMEOUT_SECS` (408),
+/// except the CSV analysis, bounded by `CSV_TIMEOUT_SECS`.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let config = &state.config;
+    let timed = |router: Router<AppState>, limit| {
+        router.layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            limit,
+        ))
+    };
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(journal::router())
+        .merge(predict::router())
+        .merge(crate::openapi::router())
+        .merge(health::router());
+    timed(api, config.request_timeout).merge(timed(predict::csv_router(config), config.csv_timeout))
+}

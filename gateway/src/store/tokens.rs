@@ -1,0 +1,76 @@
+//! Queries on `refresh_tokens`: issue, spend once, revoke a family.
+
+use sqlx::FromRow;
+
+use super::Db;
+
+/// A stored refresh token (its hash only).
+#[derive(Debug, Clone, FromRow)]
+pub struct RefreshRow {
+    pub id: i64,
+    pub family_id: String,
+    pub user_id: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// Stores a new token of `family_id`.
+pub async fn insert(
+    db: &Db,
+    token_hash: &str,
+    family_id: &str,
+    user_id: &str,
+    created_at: &str,
+    expires_at: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(family_id)
+    .bind(user_id)
+    .bind(created_at)
+    .bind(expires_at)
+    .execute(db.pool())
+    .await
+    .map(|_| ())
+}
+
+/// The token with this hash, spent or not.
+pub async fn find(db: &Db, token_hash: &str) -> Result<Option<RefreshRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, family_id, user_id, expires_at, used_at, revoked_at \
+         FROM refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Marks the token spent. `false` when it was already spent or revoked: the check and the
+/// write are one statement, so two concurrent refreshes with one token cannot both win.
+pub async fn spend(db: &Db, id: i64, at: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1 \
+         WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Revokes every token of the family (logout, or reuse of a spent token).
+pub async fn revoke_family(db: &Db, family_id: &str, at: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(family_id)
+    .execute(db.pool())
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,13 @@
+//! The gateway's one integration-test binary: each module drives real gateways (see
+//! `helpers`) over HTTP, against SQLite, PostgreSQL and the real inference binary.
+
+mod helpers;
+
+mod errors;
+mod isolation;
+mod journey;
+mod outage;
+mod predict;
+mod production;
+mod tokens;
+mod validation;
