@@ -1,9 +1,6 @@
 //! Reading a model directory: `config.json` fields every architecture shares (labels, problem
 //! type) and `model.safetensors` as f32 tensors on the target device, with a version digest.
 
-// Used by the classifiers, which land in the next commits.
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 

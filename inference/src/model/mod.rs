@@ -15,6 +15,7 @@ pub mod labels;
 pub mod lstm;
 pub mod roberta;
 pub mod tokenize;
+pub mod transformer;
 
 pub use labels::{Scored, scores};
 

@@ -1,35 +1,190 @@
-//! Placeholder for the roberta classifier while it is being written; loading fails clearly.
+//! Sequence classification with a BERT-family encoder: Hugging Face's
+//! `RobertaForSequenceClassification` (also XLM-RoBERTa and CamemBERT, which share it) and
+//! `BertForSequenceClassification`, loaded from a local checkpoint directory.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Classifier, Encoding, LoadOptions, ModelInfo, TextEncoder};
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{Linear, VarBuilder};
+use serde::Deserialize;
+
+use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
+use super::tokenize::HfEncoder;
+use super::transformer::{Batch, Encoder, EncoderConfig};
+use super::{Classifier, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder};
 use crate::Error;
 
-/// Not implemented yet: [`Self::load`] always fails.
+/// `config.json` as this module reads it.
+#[derive(Debug, Deserialize)]
+struct Config {
+    #[serde(flatten)]
+    encoder: EncoderConfig,
+    #[serde(flatten)]
+    labels: LabelConfig,
+}
+
+/// What sits on top of the encoder's first-token state.
+#[derive(Debug)]
+enum Head {
+    /// RobertaClassificationHead: dense, tanh, out_proj (dropout is off at inference).
+    Roberta { dense: Linear, out_proj: Linear },
+    /// BERT's pooler (dense, tanh) then `classifier`.
+    Bert { pooler: Linear, classifier: Linear },
+}
+
+impl Head {
+    fn load(
+        config: &EncoderConfig,
+        labels: usize,
+        vb: &VarBuilder<'_>,
+    ) -> candle_core::Result<Self> {
+        let h = config.hidden_size;
+        if config.offsets_positions() {
+            Ok(Self::Roberta {
+                dense: candle_nn::linear(h, h, vb.pp("classifier.dense"))?,
+                out_proj: candle_nn::linear(h, labels, vb.pp("classifier.out_proj"))?,
+            })
+        } else {
+            Ok(Self::Bert {
+                pooler: candle_nn::linear(h, h, vb.pp("pooler.dense"))?,
+                classifier: candle_nn::linear(h, labels, vb.pp("classifier"))?,
+            })
+        }
+    }
+
+    fn forward(&self, first_token: &Tensor) -> candle_core::Result<Tensor> {
+        let (dense, out) = match self {
+            Self::Roberta { dense, out_proj } => (dense, out_proj),
+            Self::Bert { pooler, classifier } => (pooler, classifier),
+        };
+        out.forward(&dense.forward(first_token)?.tanh()?)
+    }
+}
+
+/// A loaded RoBERTa/BERT sequence classifier.
 #[derive(Debug)]
 pub struct RobertaClassifier {
     info: ModelInfo,
-    encoder: Arc<super::tokenize::HfEncoder>,
+    config: EncoderConfig,
+    encoder: Encoder,
+    head: Head,
+    tokenizer: Arc<HfEncoder>,
+    device: Device,
 }
 
 impl RobertaClassifier {
-    pub fn load(dir: &Path, _opts: &LoadOptions) -> Result<Self, Error> {
-        Err(super::checkpoint::load_error(
-            dir,
-            "the roberta classifier is not implemented yet",
-        ))
+    /// Loads `config.json`, `model.safetensors` (task prefix `roberta.`/`bert.` optional) and
+    /// `tokenizer.json` from `dir`.
+    pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Self, Error> {
+        let config: Config = read_config(dir)?;
+        let enc = config.encoder;
+        check_supported(dir, &enc)?;
+        let labels = config.labels.labels(dir, opts.valences.as_ref())?;
+        let weights = read_weights(dir, &["roberta.", "bert."], &opts.device)?;
+        let vb = VarBuilder::from_tensors(weights.tensors, DType::F32, &opts.device);
+        let bad_weights =
+            |e: candle_core::Error| load_error(dir, format!("model.safetensors: {e}"));
+        let encoder = Encoder::load(&enc, vb.clone()).map_err(bad_weights)?;
+        let head = Head::load(&enc, labels.names.len(), &vb).map_err(bad_weights)?;
+        let tokenizer = Arc::new(HfEncoder::from_dir(dir, enc.max_input_tokens())?);
+        let info = ModelInfo {
+            kind: Kind::Roberta,
+            name: model_name(dir),
+            version: weights.version,
+            architecture: enc.model_type.clone(),
+            labels,
+            max_input_tokens: enc.max_input_tokens(),
+            device: device_name(&opts.device),
+            dtype: "f32".into(),
+        };
+        Ok(Self {
+            info,
+            config: enc,
+            encoder,
+            head,
+            tokenizer,
+            device: opts.device.clone(),
+        })
     }
+}
+
+/// Refuses what would load but compute something else than transformers.
+fn check_supported(dir: &Path, config: &EncoderConfig) -> Result<(), Error> {
+    let known = ["roberta", "xlm-roberta", "camembert", "bert"];
+    if !known.contains(&config.model_type.as_str()) {
+        let msg = format!("model_type {:?} is not one of {known:?}", config.model_type);
+        return Err(load_error(dir, msg));
+    }
+    match config.position_embedding_type.as_deref() {
+        None | Some("absolute") => {}
+        Some(other) => {
+            return Err(load_error(
+                dir,
+                format!("position_embedding_type {other:?}"),
+            ));
+        }
+    }
+    if !config
+        .hidden_size
+        .is_multiple_of(config.num_attention_heads)
+    {
+        return Err(load_error(
+            dir,
+            "hidden_size is not a multiple of num_attention_heads",
+        ));
+    }
+    Ok(())
+}
+
+/// The directory's name: what an operator pointed the service at.
+pub(crate) fn model_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+/// Checks a batch before it reaches a kernel: an out-of-range id or an over-long row would
+/// otherwise fail deep inside candle with a message about tensors, not inputs.
+pub(crate) fn check_batch(
+    batch: &[&Encoding],
+    max_tokens: usize,
+    vocab: usize,
+) -> Result<(), Error> {
+    for (i, e) in batch.iter().enumerate() {
+        if e.ids.is_empty() || e.ids.len() > max_tokens {
+            let msg = format!(
+                "text {i} has {} tokens; 1 to {max_tokens} allowed",
+                e.ids.len()
+            );
+            return Err(Error::InvalidArgument(msg));
+        }
+        if let Some(id) = e.ids.iter().find(|&&id| id as usize >= vocab) {
+            return Err(Error::InvalidArgument(format!(
+                "text {i}: token id {id} >= vocabulary {vocab}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Classifier for RobertaClassifier {
     fn info(&self) -> &ModelInfo {
         &self.info
     }
+
     fn encoder(&self) -> Arc<dyn TextEncoder> {
-        self.encoder.clone()
+        self.tokenizer.clone()
     }
-    fn forward(&self, _batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, Error> {
-        unreachable!("never loaded")
+
+    fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, Error> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        check_batch(batch, self.info.max_input_tokens, self.config.vocab_size)?;
+        let rows: Vec<&[u32]> = batch.iter().map(|e| e.ids.as_slice()).collect();
+        let batch = Batch::new(&rows, &self.config, &self.device)?;
+        let logits = self.head.forward(&self.encoder.first_token(&batch)?)?;
+        Ok(logits.to_vec2()?)
     }
 }
