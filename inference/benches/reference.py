@@ -1,0 +1,111 @@
+"""PyTorch and ONNX Runtime on the shapes `cargo bench --bench throughput` times, for comparison.
+
+    pip install -r inference/benches/requirements.txt
+    python inference/benches/reference.py --threads N
+
+Same model shape (all-MiniLM-L6-v2: BERT, 6 layers, hidden 384, 12 heads, intermediate 1536) with
+random weights and a 3-label classification head, f32 on the CPU, N intra-op threads for both
+runtimes (use the thread count the Rust benchmark prints). Each shape runs a warm-up pass, then
+at least 5 and up to 30 passes within 8 seconds; median and p90 latency and tokens per second
+are printed the same way as the Rust benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import BertConfig, BertForSequenceClassification
+
+SHAPES = [(1, 16), (1, 64), (1, 128), (8, 64), (32, 64)]
+MIN_RUNS, MAX_RUNS, BUDGET_S = 5, 30, 8.0
+
+
+def model(attn: str) -> BertForSequenceClassification:
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=384, num_hidden_layers=6,
+                        num_attention_heads=12, intermediate_size=1536, num_labels=3,
+                        attn_implementation=attn)
+    return BertForSequenceClassification(config).eval()
+
+
+def inputs(batch: int, seq: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.array([[1000 + (row * 131 + i * 17) % 20000 for i in range(seq)]
+                    for row in range(batch)], dtype=np.int64)
+    ids[:, 0], ids[:, -1] = 101, 102
+    return ids, np.ones_like(ids)
+
+
+def measure(run) -> tuple[float, float]:
+    """Median and p90 seconds of `run()`, after one warm-up call."""
+    run()
+    times, started = [], time.perf_counter()
+    while len(times) < MIN_RUNS or (len(times) < MAX_RUNS
+                                     and time.perf_counter() - started < BUDGET_S):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return statistics.median(times), times[len(times) * 9 // 10]
+
+
+def report(name: str, results: dict) -> None:
+    print(f"{name}")
+    print(f"{'shape':>8} {'median ms':>12} {'p90 ms':>12} {'tokens/s':>14}")
+    for (batch, seq), (median, p90) in results.items():
+        shape = f"{batch}x{seq}"
+        print(f"{shape:>8} {median * 1e3:>12.2f} {p90 * 1e3:>12.2f} {batch * seq / median:>14.0f}")
+
+
+def bench_torch() -> dict:
+    m = model("sdpa")
+    results = {}
+    with torch.inference_mode():
+        for batch, seq in SHAPES:
+            ids, mask = (torch.from_numpy(a) for a in inputs(batch, seq))
+            results[(batch, seq)] = measure(lambda: m(input_ids=ids, attention_mask=mask))
+    return results
+
+
+def bench_onnx(threads: int) -> dict:
+    import onnxruntime as ort
+
+    m = model("eager")
+    ids, mask = (torch.from_numpy(a) for a in inputs(1, 16))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "minilm.onnx"
+        axes = {0: "batch", 1: "seq"}
+        torch.onnx.export(m, (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes})
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    results = {}
+    for batch, seq in SHAPES:
+        ids, mask = inputs(batch, seq)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        results[(batch, seq)] = measure(lambda: session.run(None, feed))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"f32 CPU, {args.threads} threads, torch {torch.__version__}")
+    report("PyTorch (sdpa attention)", bench_torch())
+    report("ONNX Runtime (exported graph, all optimisations)", bench_onnx(args.threads))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+//! Throughput and latency of the transformer path on a model of all-MiniLM-L6-v2's shape
+//! (BERT, 6 layers, hidden 384, 12 heads, intermediate 1536), with random weights: the cost of a
+//! forward pass depends on the shape, not on the values.
+//!
+//!     cargo bench -p moodtracker-inference --bench throughput
+//!
+//! Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX Runtime on
+//! the same shapes), N being the thread count this prints. Not a test: nothing is asserted.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use candle_core::{DType, Device, Tensor};
+use moodtracker_inference::model::{self, Classifier, Encoding, Kind, LoadOptions};
+
+const SHAPES: [(usize, usize); 5] = [(1, 16), (1, 64), (1, 128), (8, 64), (32, 64)];
+const HIDDEN: usize = 384;
+const LAYERS: usize = 6;
+const INTERMEDIATE: usize = 1536;
+const VOCAB: usize = 30522;
+/// Each shape runs at least this many times and, time allowing, up to `MAX_RUNS`.
+const MIN_RUNS: usize = 5;
+const MAX_RUNS: usize = 30;
+const BUDGET: Duration = Duration::from_secs(8);
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("moodtracker-bench-{}", std::process::id()));
+    write_model(&dir)?;
+    let model = model::load(Kind::Roberta, &dir, &LoadOptions::default());
+    std::fs::remove_dir_all(&dir)?;
+    let model = model?;
+    let threads = candle_core::utils::get_num_threads();
+    println!("candle, MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
+    println!(
+        "{:>8} {:>12} {:>12} {:>14}",
+        "shape", "median ms", "p90 ms", "tokens/s"
+    );
+    for (batch, seq) in SHAPES {
+        let (median, p90) = time(model.as_ref(), batch, seq)?;
+        let tokens = (batch * seq) as f64 / median.as_secs_f64();
+        println!(
+            "{:>8} {:>12.2} {:>12.2} {:>14.0}",
+            format!("{batch}x{seq}"),
+            ms(median),
+            ms(p90),
+            tokens
+        );
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Median and 90th percentile of forward passes over `batch` texts of `seq` tokens each.
+fn time(
+    model: &dyn Classifier,
+    batch: usize,
+    seq: usize,
+) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
+    let encodings: Vec<Encoding> = (0..batch).map(|b| encoding(b, seq)).collect();
+    let refs: Vec<&Encoding> = encodings.iter().collect();
+    model.forward(&refs)?; // warm-up: allocator and thread pool
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    while runs.len() < MIN_RUNS || (runs.len() < MAX_RUNS && started.elapsed() < BUDGET) {
+        let t = Instant::now();
+        std::hint::black_box(model.forward(&refs)?);
+        runs.push(t.elapsed());
+    }
+    runs.sort();
+    Ok((runs[runs.len() / 2], runs[runs.len() * 9 / 10]))
+}
+
+/// `[CLS] ... [SEP]` with arbitrary word ids, `seq` tokens long.
+fn encoding(row: usize, seq: usize) -> Encoding {
+    let mut ids: Vec<u32> = (0..seq)
+        .map(|i| (1000 + (row * 131 + i * 17) % 20000) as u32)
+        .collect();
+    ids[0] = 101;
+    ids[seq - 1] = 102;
+    Encoding {
+        ids,
+        truncated: false,
+    }
+}
+
+/// A BertForSequenceClassification directory of MiniLM's shape with random weights, and the
+/// fixture tokenizer (the benchmark feeds token ids directly).
+fn write_model(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let config = serde_json::json!({
+        "model_type": "bert", "vocab_size": VOCAB, "hidden_size": HIDDEN,
+        "num_hidden_layers": LAYERS, "num_attention_heads": 12, "intermediate_size": INTERMEDIATE,
+        "hidden_act": "gelu", "max_position_embeddings": 512, "type_vocab_size": 2,
+        "layer_norm_eps": 1e-12, "pad_token_id": 0,
+        "id2label": {"0": "negative", "1": "neutral", "2": "positive"},
+    });
+    std::fs::write(dir.join("config.json"), config.to_string())?;
+    candle_core::safetensors::save(&random_weights()?, dir.join("model.safetensors"))?;
+    std::fs::copy(fixture_tokenizer(), dir.join("tokenizer.json"))?;
+    Ok(())
+}
+
+fn fixture_tokenizer() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roberta-tiny/tokenizer.json")
+}
+
+fn random_weights() -> candle_core::Result<HashMap<String, Tensor>> {
+    let mut shapes: Vec<(String, Vec<usize>)> = vec![
+        (
+            "embeddings.word_embeddings.weight".into(),
+            vec![VOCAB, HIDDEN],
+        ),
+        (
+            "embeddings.position_embeddings.weight".into(),
+            vec![512, HIDDEN],
+        ),
+        (
+            "embeddings.token_type_embeddings.weight".into(),
+            vec![2, HIDDEN],
+        ),
+        ("pooler.dense.weight".into(), vec![HIDDEN, HIDDEN]),
+        ("classifier.weight".into(), vec![3, HIDDEN]),
+    ];
+    for layer in 0..LAYERS {
+        let p = format!("encoder.layer.{layer}");
+        for name in [
+            "attention.self.query",
+            "attention.self.key",
+            "attention.self.value",
+            "attention.output.dense",
+        ] {
+            shapes.push((format!("{p}.{name}.weight"), vec![HIDDEN, HIDDEN]));
+        }
+        shapes.push((
+            format!("{p}.intermediate.dense.weight"),
+            vec![INTERMEDIATE, HIDDEN],
+        ));
+        shapes.push((
+            format!("{p}.output.dense.weight"),
+            vec![HIDDEN, INTERMEDIATE],
+        ));
+    }
+    let mut weights = HashMap::new();
+    for (name, shape) in shapes {
+        let bias = name.replace(".weight", ".bias");
+        let rows = shape[0];
+        weights.insert(
+            name.clone(),
+            Tensor::randn(0f32, 0.05, shape, &Device::Cpu)?,
+        );
+        if !name.contains("embeddings") {
+            weights.insert(bias, Tensor::zeros(rows, DType::F32, &Device::Cpu)?);
+        }
+    }
+    let mut norms = vec!["embeddings.LayerNorm".to_string()];
+    for layer in 0..LAYERS {
+        norms.push(format!("encoder.layer.{layer}.attention.output.LayerNorm"));
+        norms.push(format!("encoder.layer.{layer}.output.LayerNorm"));
+    }
+    for norm in norms {
+        weights.insert(
+            format!("{norm}.weight"),
+            Tensor::ones(HIDDEN, DType::F32, &Device::Cpu)?,
+        );
+        weights.insert(
+            format!("{norm}.bias"),
+            Tensor::zeros(HIDDEN, DType::F32, &Device::Cpu)?,
+        );
+    }
+    Ok(weights)
+}
