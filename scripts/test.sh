@@ -9,3 +9,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/moodtracker-target}"
 
 scripts/services.sh
 cargo test --workspace --locked
+
+# The delivery: Helm chart, kustomize overlays, Dockerfiles and skaffold.yaml, rendered and
+# validated (the probe test, deploy/tests/chart_probes.rs, ran with the workspace's tests above).
+# Its tools install into a cache outside the repository; without them it skips loudly, or fails
+# with CI=true.
+scripts/k8s-checks.sh
