@@ -17,9 +17,16 @@ pub enum Error {
     /// Start-up only: a model directory is missing a file or holds something we cannot load.
     #[error("cannot load the model in {dir}: {reason}")]
     Load { dir: PathBuf, reason: String },
+    /// Start-up only: a setting is missing or malformed; the message names the variable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// INTERNAL: tokenization or a forward pass failed; details are logged, not sent.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// INTERNAL: the service itself failed (a worker thread stopped, a socket broke); the
+    /// message is logged, not sent.
+    #[error("{0}")]
+    Internal(String),
     /// INTERNAL: a tensor operation failed.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
@@ -31,7 +38,11 @@ impl From<Error> for tonic::Status {
             Error::InvalidArgument(msg) => tonic::Status::invalid_argument(msg),
             Error::Overloaded { .. } => tonic::Status::resource_exhausted(err.to_string()),
             Error::Unavailable(msg) => tonic::Status::unavailable(msg),
-            Error::Load { .. } | Error::Tokenizer(_) | Error::Candle(_) => {
+            Error::Load { .. }
+            | Error::Config(_)
+            | Error::Tokenizer(_)
+            | Error::Internal(_)
+            | Error::Candle(_) => {
                 tracing::error!(error = %err, "internal error");
                 tonic::Status::internal("internal error; see the server log")
             }

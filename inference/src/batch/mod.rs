@@ -1,0 +1,237 @@
+//! From validated texts to logits: admission control, tokenization on the blocking pool, and a
+//! queue per model feeding that model's worker thread, which batches concurrent requests.
+//!
+//! A request holds an admission permit from the moment it is accepted until it is answered, so
+//! `INFERENCE_MAX_QUEUE` bounds everything in flight; past it a request is refused at once with
+//! RESOURCE_EXHAUSTED (TEI's "overloaded" answer) instead of queueing without bound.
+
+mod plan;
+#[cfg(test)]
+mod tests;
+mod worker;
+
+use std::{
+    sync::{Arc, mpsc},
+    time::Instant,
+};
+
+use metrics::{counter, gauge, histogram};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::{
+    Error,
+    config::{Config, DeviceSpec},
+    metrics::{IN_FLIGHT, QUEUE_DEPTH, REJECTED, TOKENIZE_SECONDS, model_label},
+    model::{self, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder},
+};
+
+/// The loaded models and the queue in front of them. Dropping it closes the queues, which ends
+/// the worker threads once they finish their current batch.
+pub struct Models {
+    /// In `Kind` order, which is also the order of outputs when a request names no models.
+    models: Vec<Model>,
+    /// Tokio's semaphore, not a counter: `try_acquire_owned` is the atomic "admit or refuse",
+    /// and the permit releases itself however the request ends (answer, error, cancellation).
+    admission: Arc<Semaphore>,
+    max_queue: usize,
+}
+
+impl std::fmt::Debug for Models {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Models")
+            .field("models", &self.infos().map(|i| &i.name).collect::<Vec<_>>())
+            .field("max_queue", &self.max_queue)
+            .finish()
+    }
+}
+
+struct Model {
+    info: ModelInfo,
+    encoder: Arc<dyn TextEncoder>,
+    jobs: mpsc::Sender<worker::Job>,
+}
+
+/// One model's answer for a request's texts, in text order.
+#[derive(Debug)]
+pub struct ModelRun {
+    pub kind: Kind,
+    /// Per text: tokens the model saw (special tokens included) and whether it was truncated.
+    pub tokens: Vec<(usize, bool)>,
+    pub logits: Vec<Vec<f32>>,
+}
+
+impl Models {
+    /// Loads both models in parallel, each on its own worker thread, and waits until both have
+    /// passed their warm-up forward pass.
+    pub async fn load(config: &Config) -> Result<Self, Error> {
+        let options = LoadOptions {
+            device: device(config.device)?,
+            valences: config.valences.clone(),
+        };
+        let loading = [
+            (Kind::Roberta, config.roberta_model.clone()),
+            (Kind::Lstm, config.lstm_model.clone()),
+        ]
+        .map(|(kind, dir)| {
+            let options = options.clone();
+            worker::start(kind, config.batch, move || {
+                model::load(kind, &dir, &options)
+            })
+        });
+        Self::start(loading, config.limits.max_queue).await
+    }
+
+    /// Waits for each started worker to report ready.
+    async fn start(
+        loading: impl IntoIterator<Item = Result<worker::Starting, Error>>,
+        max_queue: usize,
+    ) -> Result<Self, Error> {
+        let mut models = Vec::new();
+        for ready in loading {
+            let ready = ready?;
+            let ready = ready
+                .await
+                .map_err(|_| Error::Internal("a model thread died while loading".into()))??;
+            models.push(Model {
+                info: ready.info,
+                encoder: ready.encoder,
+                jobs: ready.jobs,
+            });
+        }
+        Ok(Self::new(models, max_queue))
+    }
+
+    fn new(mut models: Vec<Model>, max_queue: usize) -> Self {
+        models.sort_by_key(|m| m.info.kind);
+        Self {
+            models,
+            admission: Arc::new(Semaphore::new(max_queue)),
+            max_queue,
+        }
+    }
+
+    /// Every loaded model, in kind order.
+    pub fn infos(&self) -> impl Iterator<Item = &ModelInfo> {
+        self.models.iter().map(|m| &m.info)
+    }
+
+    pub fn is_loaded(&self, kind: Kind) -> bool {
+        self.model(kind).is_some()
+    }
+
+    fn model(&self, kind: Kind) -> Option<&Model> {
+        self.models.iter().find(|m| m.info.kind == kind)
+    }
+
+    /// Admits one request or refuses it at once when `max_queue` are already in flight.
+    pub fn admit(&self) -> Result<Admitted, Error> {
+        let Ok(permit) = self.admission.clone().try_acquire_owned() else {
+            counter!(REJECTED).increment(1);
+            return Err(Error::Overloaded {
+                queued: self.max_queue,
+            });
+        };
+        gauge!(IN_FLIGHT).increment(1.0);
+        Ok(Admitted { _permit: permit })
+    }
+
+    /// Tokenizes `texts` for each of `kinds` and queues them for the models' batchers; the
+    /// caller holds an [`Admitted`] permit. Texts must already be validated.
+    pub async fn classify(
+        &self,
+        texts: Arc<[String]>,
+        kinds: &[Kind],
+    ) -> Result<Vec<ModelRun>, Error> {
+        let mut pending = Vec::with_capacity(kinds.len());
+        for &kind in kinds {
+            let model = self.model(kind).ok_or_else(|| {
+                Error::InvalidArgument(format!("model {} is not loaded", model_label(kind)))
+            })?;
+            let encodings = tokenize(kind, model.encoder.clone(), texts.clone()).await?;
+            pending.push(model.enqueue(encodings)?);
+        }
+        let mut runs = Vec::with_capacity(kinds.len());
+        for (kind, tokens, reply) in pending {
+            let logits = reply.await.map_err(|_| {
+                Error::Internal(format!(
+                    "the {} worker dropped a request",
+                    model_label(kind)
+                ))
+            })??;
+            runs.push(ModelRun {
+                kind,
+                tokens,
+                logits,
+            });
+        }
+        Ok(runs)
+    }
+}
+
+type Pending = (
+    Kind,
+    Vec<(usize, bool)>,
+    tokio::sync::oneshot::Receiver<Result<Vec<Vec<f32>>, Error>>,
+);
+
+impl Model {
+    fn enqueue(&self, encodings: Vec<Encoding>) -> Result<Pending, Error> {
+        let kind = self.info.kind;
+        let tokens = encodings
+            .iter()
+            .map(|e| (e.ids.len(), e.truncated))
+            .collect();
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let job = worker::Job {
+            encodings,
+            enqueued: Instant::now(),
+            reply,
+        };
+        self.jobs.send(job).map_err(|_| {
+            Error::Internal(format!("the {} worker has stopped", model_label(kind)))
+        })?;
+        gauge!(QUEUE_DEPTH, "model" => model_label(kind)).increment(1.0);
+        Ok((kind, tokens, rx))
+    }
+}
+
+/// Tokenizes on the blocking pool: a long text takes milliseconds of CPU, which would stall
+/// every other request on an async worker thread.
+async fn tokenize(
+    kind: Kind,
+    encoder: Arc<dyn TextEncoder>,
+    texts: Arc<[String]>,
+) -> Result<Vec<Encoding>, Error> {
+    let started = Instant::now();
+    let encodings = tokio::task::spawn_blocking(move || {
+        texts
+            .iter()
+            .map(|t| encoder.encode(t))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("tokenizer task: {e}")))??;
+    histogram!(TOKENIZE_SECONDS, "model" => model_label(kind))
+        .record(started.elapsed().as_secs_f64());
+    Ok(encodings)
+}
+
+/// An admitted request's place in the queue; dropping it frees the place.
+#[derive(Debug)]
+pub struct Admitted {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        gauge!(IN_FLIGHT).decrement(1.0);
+    }
+}
+
+fn device(spec: DeviceSpec) -> Result<candle_core::Device, Error> {
+    match spec {
+        DeviceSpec::Cpu => Ok(candle_core::Device::Cpu),
+        DeviceSpec::Cuda(n) => candle_core::Device::new_cuda(n)
+            .map_err(|e| Error::Config(format!("INFERENCE_DEVICE=cuda:{n} is not usable: {e}"))),
+    }
+}

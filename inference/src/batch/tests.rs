@@ -1,0 +1,173 @@
+//! The batcher driven through a small in-process `Classifier`: a trait implementation whose
+//! logits reveal which text they came from, and which records the size of every forward pass.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use super::{Models, worker};
+use crate::{
+    Error,
+    config::BatchLimits,
+    model::{Classifier, Encoding, Kind, Labels, ModelInfo, ProblemType, TextEncoder},
+};
+
+/// One token per word, the token being the word's length; logits are `[tokens, first token]`.
+struct WordLengths {
+    info: ModelInfo,
+    passes: Arc<Mutex<Vec<usize>>>,
+}
+
+impl TextEncoder for WordLengths {
+    fn encode(&self, text: &str) -> Result<Encoding, Error> {
+        let ids = text.split_whitespace().map(|w| w.len() as u32).collect();
+        Ok(Encoding {
+            ids,
+            truncated: false,
+        })
+    }
+}
+
+impl Classifier for WordLengths {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn encoder(&self) -> Arc<dyn TextEncoder> {
+        Arc::new(WordLengths {
+            info: self.info.clone(),
+            passes: self.passes.clone(),
+        })
+    }
+
+    fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, Error> {
+        self.passes.lock().unwrap().push(batch.len());
+        if batch.iter().any(|e| e.ids.first() == Some(&4)) {
+            return Err(Error::Internal("four-letter word".into()));
+        }
+        Ok(batch
+            .iter()
+            .map(|e| vec![e.ids.len() as f32, e.ids[0] as f32])
+            .collect())
+    }
+}
+
+fn info() -> ModelInfo {
+    ModelInfo {
+        kind: Kind::Lstm,
+        name: "word-lengths".into(),
+        version: "0".into(),
+        architecture: "test".into(),
+        labels: Labels {
+            names: vec!["short".into(), "long".into()],
+            problem_type: ProblemType::SingleLabel,
+            valences: vec![2.0, 10.0],
+        },
+        max_input_tokens: 64,
+        device: "cpu".into(),
+        dtype: "f32".into(),
+    }
+}
+
+async fn models(
+    max_batch_size: usize,
+    max_wait_ms: u64,
+    max_queue: usize,
+) -> (Models, Arc<Mutex<Vec<usize>>>) {
+    let passes = Arc::new(Mutex::new(Vec::new()));
+    let limits = BatchLimits {
+        max_batch_size,
+        max_batch_tokens: 1000,
+        max_wait: Duration::from_millis(max_wait_ms),
+    };
+    let classifier = WordLengths {
+        info: info(),
+        passes: passes.clone(),
+    };
+    let starting = worker::start(Kind::Lstm, limits, move || {
+        Ok(Box::new(classifier) as Box<dyn Classifier>)
+    });
+    let models = Models::start([starting], max_queue).await.unwrap();
+    passes.lock().unwrap().clear(); // forget the warm-up pass
+    (models, passes)
+}
+
+fn texts(texts: &[&str]) -> Arc<[String]> {
+    texts.iter().map(|t| t.to_string()).collect()
+}
+
+#[tokio::test]
+async fn answers_in_input_order_across_several_forward_passes() {
+    let (models, passes) = models(2, 0, 4).await;
+    let input = texts(&["a bb ccc", "zzzzzzz", "a a", "bb", "ccc ccc ccc ccc ccc"]);
+
+    let runs = models.classify(input, &[Kind::Lstm]).await.unwrap();
+
+    let firsts: Vec<f32> = runs[0].logits.iter().map(|l| l[1]).collect();
+    assert_eq!(firsts, vec![1.0, 7.0, 1.0, 2.0, 3.0]);
+    assert_eq!(
+        runs[0].tokens,
+        vec![(3, false), (1, false), (2, false), (1, false), (5, false)]
+    );
+    assert_eq!(*passes.lock().unwrap(), vec![2, 2, 1]);
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_one_forward_pass() {
+    let (models, passes) = models(8, 200, 4).await;
+
+    let (a, b) = tokio::join!(
+        models.classify(texts(&["a"]), &[Kind::Lstm]),
+        models.classify(texts(&["bb", "ccc"]), &[Kind::Lstm]),
+    );
+
+    assert_eq!(a.unwrap()[0].logits, vec![vec![1.0, 1.0]]);
+    assert_eq!(b.unwrap()[0].logits, vec![vec![1.0, 2.0], vec![1.0, 3.0]]);
+    assert_eq!(*passes.lock().unwrap(), vec![3]);
+}
+
+#[tokio::test]
+async fn refuses_admission_past_the_queue_limit_until_a_place_frees() {
+    let (models, _) = models(8, 0, 1).await;
+
+    let first = models.admit().unwrap();
+    assert!(matches!(
+        models.admit(),
+        Err(Error::Overloaded { queued: 1 })
+    ));
+    drop(first);
+    assert!(models.admit().is_ok());
+}
+
+#[tokio::test]
+async fn a_failed_forward_pass_fails_only_its_own_requests() {
+    let (models, _) = models(1, 0, 4).await;
+
+    let (bad, good) = tokio::join!(
+        models.classify(texts(&["four"]), &[Kind::Lstm]),
+        models.classify(texts(&["ok words"]), &[Kind::Lstm]),
+    );
+
+    assert!(matches!(bad, Err(Error::Internal(_))));
+    assert_eq!(good.unwrap()[0].logits, vec![vec![2.0, 2.0]]);
+}
+
+#[tokio::test]
+async fn a_model_that_fails_to_load_fails_start_up() {
+    let limits = BatchLimits {
+        max_batch_size: 1,
+        max_batch_tokens: 1,
+        max_wait: Duration::ZERO,
+    };
+    let starting = worker::start(Kind::Lstm, limits, || {
+        Err(Error::Load {
+            dir: "nowhere".into(),
+            reason: "no config.json".into(),
+        })
+    });
+
+    let err = Models::start([starting], 4).await.unwrap_err();
+
+    assert!(err.to_string().contains("no config.json"), "{err}");
+}

@@ -1,0 +1,46 @@
+//! Readiness as a latch over `grpc.health.v1.Health`: the overall service `""` is SERVING while
+//! the process runs; `moodtracker.inference.v1.Inference` is NOT_SERVING until the models are
+//! loaded and warm, then SERVING, then NOT_SERVING for good when the drain starts.
+
+use moodtracker_proto::inference::v1::SERVICE_NAME;
+use tonic_health::{
+    ServingStatus,
+    pb::health_server::{Health, HealthServer},
+    server::{HealthReporter, health_reporter},
+};
+
+/// The writer side of the health service.
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    reporter: HealthReporter,
+}
+
+impl Readiness {
+    /// The health service to mount, with the inference service registered as NOT_SERVING.
+    pub async fn new() -> (Self, HealthServer<impl Health>) {
+        let (reporter, server) = health_reporter();
+        reporter
+            .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
+            .await;
+        (Self { reporter }, server)
+    }
+
+    pub async fn ready(&self) {
+        self.reporter
+            .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+            .await;
+        tracing::info!(service = SERVICE_NAME, "ready: health is SERVING");
+    }
+
+    /// Publishes NOT_SERVING to every `Check` and `Watch` caller, then unregisters both
+    /// services: that ends open `Watch` streams (after they deliver NOT_SERVING), which would
+    /// otherwise hold the graceful drain open until its deadline.
+    pub async fn draining(mut self) {
+        self.reporter
+            .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
+            .await;
+        tracing::info!(service = SERVICE_NAME, "draining: health is NOT_SERVING");
+        self.reporter.clear_service_status(SERVICE_NAME).await;
+        self.reporter.clear_service_status("").await;
+    }
+}

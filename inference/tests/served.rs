@@ -1,0 +1,543 @@
+//! The real `moodtracker-inference` binary, started on free ports with the tiny fixture models
+//! and driven through the generated gRPC clients, as a gateway or a data scientist would.
+//!
+//! Each test starts its own server (`spawn_server`), so tests run in parallel and never share
+//! state. The binary binds port 0 and the test reads the bound addresses from its JSON log.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use moodtracker_proto::inference::v1::{
+    ClassifyRequest, ListModelsRequest, ModelKind, SERVICE_NAME, inference_client::InferenceClient,
+};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    process::{Child, Command},
+    sync::oneshot,
+};
+use tonic::{Code, transport::Channel};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Server {
+    child: Child,
+    grpc: SocketAddr,
+    metrics: SocketAddr,
+    /// Every log line so far, printed when a test fails to explain it.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn fixture(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    dir.to_string_lossy().into_owned()
+}
+
+/// Starts the binary with the fixture models and `settings` on top of test defaults.
+async fn spawn_server(settings: &[(&str, &str)]) -> Server {
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("INFERENCE_GRPC_ADDR", "127.0.0.1:0".to_string()),
+        ("INFERENCE_METRICS_ADDR", "127.0.0.1:0".to_string()),
+        ("INFERENCE_ROBERTA_MODEL", fixture("roberta-tiny")),
+        ("INFERENCE_LSTM_MODEL", fixture("lstm-tiny")),
+        ("LOG_FORMAT", "json".to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ]);
+    env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moodtracker-inference"))
+        .env_clear()
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let (addrs_tx, addrs_rx) = oneshot::channel();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    tokio::spawn(read_log(
+        child.stdout.take().unwrap(),
+        addrs_tx,
+        log.clone(),
+    ));
+    let (grpc, metrics) = tokio::time::timeout(START_TIMEOUT, addrs_rx)
+        .await
+        .expect("the server logs its addresses in time")
+        .expect("the server logs its addresses before exiting");
+    Server {
+        child,
+        grpc,
+        metrics,
+        log,
+    }
+}
+
+/// Reads the JSON log, reporting the bound addresses from the `starting` line. Reading to the
+/// end also keeps the pipe from filling and blocking the server.
+async fn read_log(
+    stdout: tokio::process::ChildStdout,
+    addrs: oneshot::Sender<(SocketAddr, SocketAddr)>,
+    log: Arc<Mutex<Vec<String>>>,
+) {
+    let mut addrs = Some(addrs);
+    let mut lines = BufReader::new(stdout).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+            && entry["message"] == "starting"
+            && let Some(tx) = addrs.take()
+        {
+            let addr = |key: &str| entry[key].as_str().unwrap().parse().unwrap();
+            let _ = tx.send((addr("grpc_addr"), addr("metrics_addr")));
+        }
+        log.lock().unwrap().push(line);
+    }
+}
+
+impl Server {
+    async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.grpc))
+            .unwrap()
+            .connect()
+            .await
+            .expect("the gRPC port accepts connections")
+    }
+
+    async fn client(&self) -> InferenceClient<Channel> {
+        InferenceClient::new(self.channel().await)
+    }
+
+    async fn health(&self, service: &str) -> ServingStatus {
+        let mut health = HealthClient::new(self.channel().await);
+        let request = HealthCheckRequest {
+            service: service.into(),
+        };
+        let status = health
+            .check(request)
+            .await
+            .expect("health answers")
+            .into_inner()
+            .status;
+        ServingStatus::try_from(status).unwrap()
+    }
+
+    /// Polls readiness until SERVING; panics with the server's log after `START_TIMEOUT`.
+    async fn ready(self) -> Self {
+        let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+        while self.health(SERVICE_NAME).await != ServingStatus::Serving {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never ready; log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    async fn scrape(&self) -> String {
+        let mut stream = tokio::net::TcpStream::connect(self.metrics).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\nHost: test\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(
+            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+            "{head}"
+        );
+        body.to_string()
+    }
+
+    fn sigterm(&self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+fn request(texts: &[&str]) -> ClassifyRequest {
+    ClassifyRequest {
+        texts: texts.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+const TEXTS: &[&str] = &[
+    "I finally slept well and the morning felt light.",
+    "Nothing went right today 😞",
+    "Ünïcödé, naïve café, 日本語のテキスト",
+];
+
+#[tokio::test]
+async fn health_is_not_serving_until_the_models_are_loaded_then_serving() {
+    let server = spawn_server(&[("INFERENCE_LOAD_DELAY_MS", "1500")]).await;
+
+    assert_eq!(server.health("").await, ServingStatus::Serving);
+    assert_eq!(server.health(SERVICE_NAME).await, ServingStatus::NotServing);
+    let early = server.client().await.classify(request(&["too soon"])).await;
+    assert_eq!(early.unwrap_err().code(), Code::Unavailable);
+
+    let server = server.ready().await;
+    assert_eq!(server.health(SERVICE_NAME).await, ServingStatus::Serving);
+}
+
+#[tokio::test]
+async fn classifies_every_text_with_every_model_in_order() {
+    let server = spawn_server(&[]).await.ready().await;
+    let mut client = server.client().await;
+
+    let batched = client.classify(request(TEXTS)).await.unwrap().into_inner();
+
+    assert_eq!(batched.results.len(), TEXTS.len());
+    for (i, text) in TEXTS.iter().enumerate() {
+        let alone = client
+            .classify(request(&[text]))
+            .await
+            .unwrap()
+            .into_inner();
+        let (got, want) = (&batched.results[i], &alone.results[0]);
+        let kinds: Vec<i32> = got.outputs.iter().map(|o| o.model).collect();
+        assert_eq!(
+            kinds,
+            vec![ModelKind::Roberta as i32, ModelKind::Lstm as i32]
+        );
+        assert_eq!(got.tokens, want.tokens, "text {i}");
+        for (g, w) in got.outputs.iter().zip(&want.outputs) {
+            assert_eq!(
+                g.label, w.label,
+                "text {i}: batching must not change the answer"
+            );
+            assert!((g.confidence - w.confidence).abs() < 1e-4, "text {i}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn scores_follow_the_label_order_and_logits_come_only_when_asked() {
+    let server = spawn_server(&[]).await.ready().await;
+    let mut client = server.client().await;
+    let models = client
+        .list_models(ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .models;
+
+    let plain = client
+        .classify(request(&TEXTS[..1]))
+        .await
+        .unwrap()
+        .into_inner();
+    let with_logits = ClassifyRequest {
+        include_logits: true,
+        models: vec![ModelKind::Lstm as i32],
+        ..request(&TEXTS[..1])
+    };
+    let logits = client.classify(with_logits).await.unwrap().into_inner();
+
+    for (output, info) in plain.results[0].outputs.iter().zip(&models) {
+        let labels: Vec<&str> = output.scores.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            info.labels.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert!(output.logits.is_empty());
+        let best = output
+            .scores
+            .iter()
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .unwrap();
+        assert_eq!(
+            (best.label.as_str(), best.score),
+            (output.label.as_str(), output.confidence)
+        );
+        if info.problem_type == 1 {
+            let sum: f32 = output.scores.iter().map(|s| s.score).sum();
+            assert!((sum - 1.0).abs() < 1e-4, "single-label scores sum to {sum}");
+        }
+        assert!((0.0..=10.0).contains(&output.mood_score));
+    }
+    let lstm = &logits.results[0].outputs;
+    assert_eq!(lstm.len(), 1);
+    assert_eq!(lstm[0].model, ModelKind::Lstm as i32);
+    assert_eq!(lstm[0].logits.len(), lstm[0].scores.len());
+}
+
+#[tokio::test]
+async fn classify_stream_answers_each_message_in_order_and_ends_on_an_invalid_one() {
+    let server = spawn_server(&[]).await.ready().await;
+    let messages = vec![
+        request(&TEXTS[..1]),
+        request(&TEXTS[..3]),
+        request(&TEXTS[..2]),
+        request(&[]),
+    ];
+
+    let response = server
+        .client()
+        .await
+        .classify_stream(tokio_stream::iter(messages))
+        .await;
+    let mut stream = response.unwrap().into_inner();
+
+    let mut sizes = Vec::new();
+    let status = loop {
+        match stream.message().await {
+            Ok(Some(response)) => sizes.push(response.results.len()),
+            Ok(None) => panic!("the stream ended without reporting the invalid message"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(sizes, vec![1, 3, 2]);
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn lists_both_models_with_labels_version_device_and_dtype() {
+    let server = spawn_server(&[]).await.ready().await;
+
+    let response = server
+        .client()
+        .await
+        .list_models(ListModelsRequest {})
+        .await
+        .unwrap();
+
+    let models = response.into_inner().models;
+    let kinds: Vec<i32> = models.iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![ModelKind::Roberta as i32, ModelKind::Lstm as i32]
+    );
+    for model in &models {
+        assert!(!model.labels.is_empty());
+        assert_eq!(model.valences.len(), model.labels.len());
+        assert!(model.version.len() >= 16, "version {:?}", model.version);
+        assert_eq!(
+            (model.device.as_str(), model.dtype.as_str()),
+            ("cpu", "f32")
+        );
+        assert!(model.max_input_tokens > 2);
+    }
+}
+
+/// Lists services through one reflection version's generated client.
+macro_rules! list_services {
+    ($version:ident, $channel:expr) => {{
+        use tonic_reflection::pb::$version::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut client = ServerReflectionClient::new($channel);
+        let response = client
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .unwrap();
+        let answer = response.into_inner().message().await.unwrap().unwrap();
+        let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+            panic!("not a service list: {answer:?}");
+        };
+        list.service
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<String>>()
+    }};
+}
+
+#[tokio::test]
+async fn reflection_lists_the_inference_and_health_services_in_v1_and_v1alpha() {
+    let server = spawn_server(&[]).await;
+
+    let v1 = list_services!(v1, server.channel().await);
+    let v1alpha = list_services!(v1alpha, server.channel().await);
+
+    for services in [v1, v1alpha] {
+        assert!(services.iter().any(|s| s == SERVICE_NAME), "{services:?}");
+        assert!(
+            services.iter().any(|s| s == "grpc.health.v1.Health"),
+            "{services:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refuses_malformed_requests_with_invalid_argument() {
+    let limits = [
+        ("INFERENCE_MAX_TEXTS", "4"),
+        ("INFERENCE_MAX_TEXT_CHARS", "50"),
+    ];
+    let server = spawn_server(&limits).await.ready().await;
+    let mut client = server.client().await;
+    let long = "é".repeat(51);
+    let cases = [
+        ("no texts", request(&[])),
+        ("too many texts", request(&["a"; 5])),
+        ("a blank text", request(&["fine", " \n "])),
+        ("a text past the limit", request(&[long.as_str()])),
+        (
+            "the unspecified model",
+            ClassifyRequest {
+                models: vec![0],
+                ..request(&["a"])
+            },
+        ),
+        (
+            "an unknown model",
+            ClassifyRequest {
+                models: vec![9],
+                ..request(&["a"])
+            },
+        ),
+    ];
+
+    for (case, request) in cases {
+        let status = client.classify(request).await.expect_err(case);
+        assert_eq!(status.code(), Code::InvalidArgument, "{case}: {status:?}");
+        assert!(!status.message().is_empty(), "{case}");
+    }
+}
+
+#[tokio::test]
+async fn answers_resource_exhausted_at_once_when_the_queue_is_full() {
+    // Each admitted request waits 500 ms for company, so two hold the queue while ten arrive.
+    let settings = [
+        ("INFERENCE_MAX_QUEUE", "2"),
+        ("INFERENCE_MAX_BATCH_WAIT_MS", "500"),
+    ];
+    let server = spawn_server(&settings).await.ready().await;
+    let client = server.client().await;
+
+    let calls = (0..10).map(|_| {
+        let mut client = client.clone();
+        async move { client.classify(request(&["one of many"])).await.map(|_| ()) }
+    });
+    let results = futures::future::join_all(calls).await;
+
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(s) if s.code() == Code::ResourceExhausted))
+        .count();
+    let answered = results.iter().filter(|r| r.is_ok()).count();
+    assert!(
+        refused >= 1 && answered >= 1,
+        "refused {refused}, answered {answered}: {results:?}"
+    );
+    assert_eq!(refused + answered, 10, "{results:?}");
+    let metrics = server.scrape().await;
+    let rejected = format!("moodtracker_inference_rejected_requests_total {refused}");
+    assert!(
+        metrics.contains(&rejected),
+        "want {rejected:?} in:\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn serves_prometheus_metrics_that_promtool_accepts() {
+    let server = spawn_server(&[]).await.ready().await;
+    server
+        .client()
+        .await
+        .classify(request(TEXTS))
+        .await
+        .unwrap();
+
+    let metrics = server.scrape().await;
+
+    for name in [
+        "moodtracker_inference_requests_total{rpc=\"Classify\",model=\"roberta\",code=\"OK\"}",
+        "moodtracker_inference_tokenize_duration_seconds_bucket",
+        "moodtracker_inference_queue_duration_seconds_bucket",
+        "moodtracker_inference_forward_duration_seconds_bucket",
+        "moodtracker_inference_batch_size_bucket",
+        "moodtracker_inference_queue_depth",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from:\n{metrics}");
+    }
+    promtool_check(&metrics).await;
+}
+
+/// Runs `promtool check metrics` when it is installed; says so loudly when it is not.
+async fn promtool_check(metrics: &str) {
+    let Ok(mut promtool) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)");
+        return;
+    };
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(metrics.as_bytes())
+        .await
+        .unwrap();
+    let output = promtool.wait_with_output().await.unwrap();
+    let report = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "promtool check metrics:\n{report}\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_turns_health_not_serving_drains_in_flight_calls_and_exits_zero() {
+    // A lone request waits 1.5 s for company, so it is still in flight when SIGTERM arrives.
+    let server = spawn_server(&[("INFERENCE_MAX_BATCH_WAIT_MS", "1500")])
+        .await
+        .ready()
+        .await;
+    let mut health = HealthClient::new(server.channel().await);
+    let watch = HealthCheckRequest {
+        service: SERVICE_NAME.into(),
+    };
+    let mut statuses = health.watch(watch).await.unwrap().into_inner();
+    assert_eq!(
+        statuses.message().await.unwrap().unwrap().status,
+        ServingStatus::Serving as i32
+    );
+    let mut client = server.client().await;
+    let in_flight = tokio::spawn(async move { client.classify(request(&["still going"])).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    server.sigterm();
+
+    let next = statuses
+        .message()
+        .await
+        .expect("the watch reports the drain");
+    assert_eq!(next.unwrap().status, ServingStatus::NotServing as i32);
+    let answer = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight call is answered, not cut off");
+    assert_eq!(answer.into_inner().results.len(), 1);
+    let mut child = server.child;
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+    assert!(exit.expect("exits after draining").unwrap().success());
+}
