@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/moodtracker-target}"
 
 scripts/services.sh
+# The gateway's integration tests start the real inference binary; build it first and tell them
+# where it is (they would otherwise build it themselves, serialised behind the test build).
+cargo build --locked -p moodtracker-inference --bin moodtracker-inference
+export MOODTRACKER_INFERENCE_BIN="$CARGO_TARGET_DIR/debug/moodtracker-inference"
 cargo test --workspace --locked
 
 # The delivery: Helm chart, kustomize overlays, Dockerfiles and skaffold.yaml, rendered and
