@@ -82,3 +82,34 @@ async fn an_unknown_origin_gets_no_cors_grant() {
             .contains_key("access-control-allow-origin")
     );
 }
+
+#[tokio::test]
+async fn responses_carry_security_headers_but_no_hsts_outside_production() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let response = app.get("/livez", None).await;
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(
+        headers.contains_key("x-request-id"),
+        "every response has a request id"
+    );
+    assert!(!headers.contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served_offline() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/journal/entries"]["post"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let ui = app.get("/api/docs/", None).await;
+    assert_eq!(ui.status(), StatusCode::OK);
+    assert!(ui.text().await.unwrap().contains("swagger"));
+}

@@ -42,8 +42,36 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database_url: String,
+    /// Dropped after `_stop`, so the database goes once the server is stopping.
+    _database: Option<PgDatabase>,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
+}
+
+/// A PostgreSQL database created for one test, dropped with it so runs leave nothing behind.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on async work: use a thread
+        // with its own small runtime. FORCE ends the gateway's pooled connections.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect(&admin_url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                conn.execute(sql.as_str()).await.ok()
+            })
+        });
+        drop(dropped.join());
+    }
 }
 
 /// A registered user's credentials.
@@ -74,9 +102,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// A gateway whose configuration is the test defaults overridden by `vars`.
 pub async fn spawn_app_with(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("gateway.db").display()),
-        Backend::Postgres => fresh_postgres_database().await?,
+    let (database_url, database) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("gateway.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let db = fresh_postgres_database().await?;
+            (db.url(), Some(db))
+        }
     };
     let mut env: HashMap<String, String> = [
         ("APP_ENV", "testing"),
@@ -109,6 +143,7 @@ pub async fn spawn_app_with(backend: Backend, vars: &[(&str, &str)]) -> Option<T
         client: reqwest::Client::new(),
         backend,
         database_url,
+        _database: database,
         _dir: dir,
         _stop: stop,
     };
@@ -230,12 +265,23 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+impl PgDatabase {
+    fn url(&self) -> String {
+        let (server, _) = self
+            .admin_url
+            .rsplit_once('/')
+            .expect("admin URL names a database");
+        format!("{server}/{}", self.name)
+    }
+}
+
 /// A new, empty database on the local PostgreSQL server (user `postgres`, else `root`, trust
 /// auth); `None` after a loud skip when the server is unreachable.
-async fn fresh_postgres_database() -> Option<String> {
+async fn fresh_postgres_database() -> Option<PgDatabase> {
     for user in ["postgres", "root"] {
-        let admin = format!("postgres://{user}@127.0.0.1:5432/postgres");
-        let connect = tokio::time::timeout(Duration::from_secs(3), PgConnection::connect(&admin));
+        let admin_url = format!("postgres://{user}@127.0.0.1:5432/postgres");
+        let connect =
+            tokio::time::timeout(Duration::from_secs(3), PgConnection::connect(&admin_url));
         let Ok(Ok(mut conn)) = connect.await else {
             continue;
         };
@@ -243,7 +289,7 @@ async fn fresh_postgres_database() -> Option<String> {
         conn.execute(format!("CREATE DATABASE {name}").as_str())
             .await
             .expect("create database");
-        return Some(format!("postgres://{user}@127.0.0.1:5432/{name}"));
+        return Some(PgDatabase { admin_url, name });
     }
     skip("PostgreSQL is not reachable on 127.0.0.1:5432");
     None
