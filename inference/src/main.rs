@@ -20,7 +20,8 @@ async fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     let result = serve(config).await;
-    telemetry.shutdown();
+    // Flushing blocks until the exporter task (on the runtime) is done: off the runtime's threads.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -101,6 +101,8 @@ fn describe() {
         REJECTED,
         "Requests refused with RESOURCE_EXHAUSTED (overloaded)."
     );
+    // Present from the first scrape, so an alert on its rate has a series to read.
+    counter!(REJECTED).absolute(0);
 }
 
 /// The `model` label value.

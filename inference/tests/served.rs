@@ -16,6 +16,13 @@ use std::{
 use moodtracker_proto::inference::v1::{
     ClassifyRequest, ListModelsRequest, ModelKind, SERVICE_NAME, inference_client::InferenceClient,
 };
+use opentelemetry_proto::tonic::{
+    self as otlp,
+    collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+        trace_service_server::{TraceService, TraceServiceServer},
+    },
+};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     process::{Child, Command},
@@ -540,4 +547,83 @@ async fn sigterm_turns_health_not_serving_drains_in_flight_calls_and_exits_zero(
     let mut child = server.child;
     let exit = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
     assert!(exit.expect("exits after draining").unwrap().success());
+}
+
+/// A stand-in OpenTelemetry collector that keeps every span it is sent.
+#[derive(Clone, Default)]
+struct Collector {
+    spans: Arc<Mutex<Vec<otlp::trace::v1::Span>>>,
+}
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let resources = request.into_inner().resource_spans;
+        let spans = resources
+            .into_iter()
+            .flat_map(|r| r.scope_spans)
+            .flat_map(|s| s.spans);
+        self.spans.lock().unwrap().extend(spans);
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+async fn start_collector() -> (SocketAddr, Collector) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let collector = Collector::default();
+    let service = TraceServiceServer::new(collector.clone());
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(incoming),
+    );
+    (addr, collector)
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_a_span_per_call_that_continues_the_callers_trace() {
+    let (collector_addr, collector) = start_collector().await;
+    let endpoint = format!("http://{collector_addr}");
+    let settings = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+    ];
+    let server = spawn_server(&settings).await.ready().await;
+    let (trace, parent) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let mut call = tonic::Request::new(request(&["traced"]));
+    let traceparent = format!("00-{trace}-{parent}-01");
+    call.metadata_mut()
+        .insert("traceparent", traceparent.parse().unwrap());
+
+    server.client().await.classify(call).await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let span = loop {
+        let spans = collector.spans.lock().unwrap().clone();
+        if let Some(span) = spans.into_iter().find(|s| s.trace_id == hex(trace)) {
+            break span;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no span of the caller's trace; log:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(span.parent_span_id, hex(parent));
+    assert!(span.name.ends_with("/Classify"), "{}", span.name);
 }
