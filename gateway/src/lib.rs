@@ -15,18 +15,24 @@
 #![warn(missing_debug_implementations)]
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod hardening;
+pub mod health;
 pub mod inference;
+pub mod limit;
+pub mod metrics;
 pub mod openapi;
 pub mod platform;
+pub mod redis_link;
 pub mod routes;
 pub mod scoring;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 
 use std::{future::Future, net::SocketAddr};
 

@@ -85,11 +85,11 @@ impl RedisLink {
             reason: e.to_string(),
         };
         let mut info = redis::IntoConnectionInfo::into_connection_info(url).map_err(invalid)?;
-        if let Some(pw) = password.filter(|p| !p.is_empty()) {
-            if info.redis_settings().password().is_none() {
-                let settings = info.redis_settings().clone().set_password(pw);
-                info = info.set_redis_settings(settings);
-            }
+        if let Some(pw) = password.filter(|p| !p.is_empty())
+            && info.redis_settings().password().is_none()
+        {
+            let settings = info.redis_settings().clone().set_password(pw);
+            info = info.set_redis_settings(settings);
         }
         let client = Client::open(info).map_err(invalid)?;
         Ok(Arc::new(Self {

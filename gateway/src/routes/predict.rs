@@ -9,11 +9,13 @@ use axum::{
         DefaultBodyLimit, State,
         multipart::{Multipart, MultipartRejection},
     },
+    response::IntoResponse,
     routing::post,
 };
 use serde_json::{Value, json};
 
 use crate::{
+    cache::CacheStatus,
     config::Config,
     domain::sentiment::{self, SentimentResult},
     error::{ApiError, ApiResult},
@@ -106,18 +108,35 @@ async fn predict_one(
 pub async fn predict_both(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<impl IntoResponse> {
     let text = validated_text(&body, "No text provided")?;
-    let scored = score_one(&state, text.clone(), &[Model::Roberta, Model::Lstm]).await?;
+    let versions = crate::cache::model_versions(&state.inference).await;
+    let compute = || both(&state, text.clone());
+    let (value, cached) = match versions {
+        Some(v) => {
+            state
+                .platform
+                .cache
+                .get_or_compute("both", &v, &text, compute)
+                .await?
+        }
+        None => (compute().await?, CacheStatus::Bypass),
+    };
+    Ok(([(crate::cache::X_CACHE, cached.as_str())], Json(value)))
+}
+
+/// The `/both` answer, computed (the cache stores it whole).
+async fn both(state: &AppState, text: String) -> ApiResult<Value> {
+    let scored = score_one(state, text.clone(), &[Model::Roberta, Model::Lstm]).await?;
     let primary = scored.primary().ok_or_else(no_model)?;
-    Ok(Json(json!({
+    Ok(json!({
         "text": text,
         "sentiment": primary.sentiment,
         "confidence": primary.confidence,
         "roberta": scored.roberta,
         "lstm": scored.lstm,
         "consensus": sentiment::consensus(scored.roberta.as_ref(), scored.lstm.as_ref()),
-    })))
+    }))
 }
 
 #[utoipa::path(post, path = "/api/analyze/csv", tag = "predict",

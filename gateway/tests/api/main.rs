@@ -3,9 +3,13 @@
 
 mod helpers;
 
+mod cache;
 mod errors;
+mod health;
 mod isolation;
 mod journey;
+mod limits;
+mod metrics;
 mod outage;
 mod predict;
 mod production;

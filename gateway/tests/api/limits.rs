@@ -1,0 +1,268 @@
+//! Rate limits through real gateways: exact across two replicas sharing Redis, and a Redis that
+//! dies mid-test and comes back.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, eventually, free_port, skip, spawn_app_with};
+
+const LOCAL_REDIS: &str = "redis://127.0.0.1:6379";
+
+/// A `redis-server` of the test's own, on a port of its own, killed on drop.
+pub struct OwnRedis {
+    pub port: u16,
+    child: Option<tokio::process::Child>,
+}
+
+impl OwnRedis {
+    /// Starts one, or `None` after a loud skip when `redis-server` is not installed.
+    pub async fn start() -> Option<Self> {
+        let mut redis = Self {
+            port: free_port(),
+            child: None,
+        };
+        if !redis.launch().await {
+            skip("redis-server is not installed (apt-get install redis-server)");
+            return None;
+        }
+        Some(redis)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (an outage).
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.expect("kill redis-server");
+        }
+    }
+
+    /// Starts it again on the same port, with empty state.
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        assert!(
+            self.launch().await,
+            "redis-server did not restart on port {}",
+            self.port
+        );
+    }
+
+    async fn launch(&mut self) -> bool {
+        let port = self.port.to_string();
+        let child = tokio::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        let Ok(child) = child else { return false };
+        self.child = Some(child);
+        let addr = format!("127.0.0.1:{}", self.port);
+        eventually(Duration::from_secs(10), || async {
+            tokio::net::TcpStream::connect(&addr).await.is_ok()
+        })
+        .await
+    }
+}
+
+/// Whether the shared Redis answers; a loud skip (or a CI failure) when it does not.
+pub async fn local_redis_up() -> bool {
+    let up = tokio::net::TcpStream::connect("127.0.0.1:6379")
+        .await
+        .is_ok();
+    if !up {
+        skip("Redis is not reachable on 127.0.0.1:6379");
+    }
+    up
+}
+
+/// A unique key prefix, so runs sharing the local Redis never see each other's counters.
+pub fn unique_prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("test:{}:{nanos}:", std::process::id())
+}
+
+pub async fn health(app: &TestApp) -> Value {
+    app.get("/api/health", None)
+        .await
+        .json()
+        .await
+        .expect("health JSON")
+}
+
+/// Waits until the gateway's health report shows `storage` as the rate-limit store.
+async fn wait_for_storage(app: &TestApp, storage: &str) -> bool {
+    eventually(Duration::from_secs(10), || async {
+        health(app).await["services"]["rate_limit"]["storage"] == storage
+    })
+    .await
+}
+
+async fn failed_login(app: &TestApp) -> reqwest::Response {
+    app.login("nobody@example.com", "wrong password").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_of_n_admits_exactly_n_concurrent_requests_across_two_gateways() {
+    if !local_redis_up().await {
+        return;
+    }
+    let prefix = unique_prefix();
+    let vars = [
+        ("REDIS_URL", LOCAL_REDIS),
+        ("RATELIMIT_ENABLED", "true"),
+        ("RATELIMIT_OVERRIDES", "login=7/minute"),
+        ("RATELIMIT_KEY_PREFIX", prefix.as_str()),
+        // Exactness holds while Redis answers; on a loaded test machine a 50 ms reply can be
+        // late, which (correctly) switches a replica to its memory fallback.
+        ("REDIS_TIMEOUT_MS", "2000"),
+    ];
+    let a = spawn_app_with(Backend::Sqlite, &vars).await.unwrap();
+    let b = spawn_app_with(Backend::Sqlite, &vars).await.unwrap();
+    assert!(wait_for_storage(&a, "redis").await && wait_for_storage(&b, "redis").await);
+
+    let requests = (0..40).map(|i| failed_login(if i % 2 == 0 { &a } else { &b }));
+    let responses = futures::future::join_all(requests).await;
+    let statuses: Vec<StatusCode> = responses.iter().map(|r| r.status()).collect();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(limited, 33, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+}
+
+#[tokio::test]
+async fn a_limited_request_gets_the_json_envelope_and_rate_limit_headers() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", "login=2/minute"),
+        ],
+    )
+    .await
+    .unwrap();
+    let first = failed_login(&app).await;
+    assert_eq!(first.headers()["x-ratelimit-limit"], "2");
+    assert_eq!(first.headers()["x-ratelimit-remaining"], "1");
+    assert_eq!(first.headers()["x-ratelimit-reset"], "30");
+    failed_login(&app).await;
+    let refused = failed_login(&app).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()["x-ratelimit-remaining"], "0");
+    assert_eq!(refused.headers()["retry-after"], "30");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["success"], false);
+    assert_eq!(body["error"], body["message"]);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rate limit exceeded"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn probes_are_never_limited() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", "default=1/minute"),
+        ],
+    )
+    .await
+    .unwrap();
+    for _ in 0..5 {
+        assert_eq!(app.get("/livez", None).await.status(), StatusCode::OK);
+        assert_eq!(app.get("/api/health", None).await.status(), StatusCode::OK);
+    }
+    let entries = [
+        app.get("/api/journal/entries", None).await,
+        app.get("/api/journal/entries", None).await,
+    ];
+    assert_eq!(entries[1].status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redis_outage_keeps_answering_limits_in_memory_and_recovers() {
+    let Some(mut redis) = OwnRedis::start().await else {
+        return;
+    };
+    let url = redis.url();
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("REDIS_URL", url.as_str()),
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", "login=3/minute"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(wait_for_storage(&app, "redis").await);
+    assert_eq!(
+        health(&app).await["status"]
+            .as_str()
+            .map(|s| s != "unhealthy"),
+        Some(true)
+    );
+    assert_eq!(failed_login(&app).await.status(), StatusCode::UNAUTHORIZED);
+
+    redis.kill().await;
+    // Every request is answered, quickly, and the limit still holds (3 per minute, in memory).
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let started = Instant::now();
+        statuses.push(failed_login(&app).await.status());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(limited, 3, "{statuses:?}");
+    let report = health(&app).await;
+    assert_eq!(report["status"], "degraded", "{report}");
+    assert_eq!(report["services"]["redis"]["status"], "down");
+    assert_eq!(
+        report["services"]["rate_limit"]["storage"],
+        "memory (redis unavailable)"
+    );
+
+    redis.restart().await;
+    assert!(
+        wait_for_storage(&app, "redis").await,
+        "the circuit never closed again"
+    );
+    assert_eq!(health(&app).await["services"]["redis"]["status"], "up");
+    // The restarted Redis is empty, so Redis (not the exhausted memory store) admits again.
+    let after = failed_login(&app).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(after.headers()["x-ratelimit-remaining"], "2");
+}
