@@ -113,3 +113,32 @@ async fn the_openapi_document_and_swagger_ui_are_served_offline() {
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn a_plain_options_request_is_answered_without_auth() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let response = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/journal/entries"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+#[tokio::test]
+async fn production_responses_carry_hsts() {
+    let vars = [
+        ("APP_ENV", "production"),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("FRONTEND_URL", "https://moodtracker.example"),
+    ];
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, &vars)
+        .await
+        .unwrap();
+    let response = app.get("/livez", None).await;
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap();
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+}
