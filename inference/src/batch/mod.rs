@@ -7,7 +7,7 @@
 
 mod plan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod worker;
 
 use std::{

@@ -70,7 +70,8 @@ fn info() -> ModelInfo {
     }
 }
 
-async fn models(
+/// An LSTM-only `Models` (no RoBERTa loaded), also used by the validation tests.
+pub(crate) async fn models(
     max_batch_size: usize,
     max_wait_ms: u64,
     max_queue: usize,

@@ -141,6 +141,21 @@ mod tests {
         assert!(refusal(&["éééééé"]).contains("6 characters, at most 5"));
     }
 
+    #[tokio::test]
+    async fn refuses_a_model_that_is_not_loaded_and_defaults_to_every_loaded_one() {
+        let (models, _) = crate::batch::tests::models(8, 0, 4).await;
+
+        let err = kinds(&[ModelKind::Roberta as i32], &models).unwrap_err();
+
+        assert!(
+            err.to_string().contains("MODEL_KIND_ROBERTA is not loaded"),
+            "{err}"
+        );
+        assert_eq!(kinds(&[], &models).unwrap(), vec![Kind::Lstm]);
+        let repeated = [ModelKind::Lstm as i32, ModelKind::Lstm as i32];
+        assert_eq!(kinds(&repeated, &models).unwrap(), vec![Kind::Lstm]);
+    }
+
     #[test]
     fn refuses_the_unspecified_and_unknown_model_kinds() {
         assert!(kind(0).unwrap_err().to_string().contains("UNSPECIFIED"));
