@@ -70,7 +70,8 @@ stop() {
     wait "${pids[@]}" 2>/dev/null || true
   fi
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
 
 # Each service's output, prefixed; $! is the service itself, not the prefixer.
 start() {
@@ -92,6 +93,7 @@ METRICS_ADDR="127.0.0.1:$GW_METRICS_PORT" \
 DATABASE_URL="${DATABASE_URL:-sqlite://./data/moodtracker.db}" \
 INFERENCE_URL="http://127.0.0.1:$GRPC_PORT" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+LOG_LEVEL="${LOG_LEVEL:-info}" \
   start gateway "$bin/moodtracker-gateway"
 
 # Ready when the gateway is ready and sees both models loaded (the inference service's
@@ -126,6 +128,6 @@ cat <<EOF
     rate limits, cache   $limits_shown
 
 EOF
-# Until Ctrl-C, or until one of them stops on its own.
+# Until Ctrl-C (the trap stops both), or until one of them stops on its own.
 wait -n "${pids[@]}" || true
-echo "dev.sh: a service stopped; stopping the other"
+echo "dev.sh: a service stopped on its own; stopping the other"
