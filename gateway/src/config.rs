@@ -159,6 +159,9 @@ struct Raw {
     metrics_addr: Option<SocketAddr>,
     otel_exporter_otlp_endpoint: Option<String>,
     otel_service_name: Option<String>,
+    /// The `GOOGLE_*` and `GITHUB_*` sign-in variables (see `oauth::OAuthConfig`).
+    #[serde(flatten)]
+    oauth: crate::oauth::OAuthConfig,
 }
 
 /// The gateway's effective configuration. `Debug` is safe to log: secrets print `[redacted]`.
@@ -239,6 +242,8 @@ pub struct Config {
     pub otel_endpoint: Option<String>,
     /// `OTEL_SERVICE_NAME` (default `moodtracker-gateway`).
     pub otel_service_name: String,
+    /// Sign-in with Google and GitHub; its `Debug` redacts the GitHub client secret.
+    pub oauth: crate::oauth::OAuthConfig,
 }
 
 /// Why the configuration was refused.
@@ -331,6 +336,7 @@ impl Config {
             otel_service_name: raw
                 .otel_service_name
                 .unwrap_or_else(|| "moodtracker-gateway".to_owned()),
+            oauth: raw.oauth,
         })
     }
 

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod health;
 pub mod inference;
 pub mod limit;
 pub mod metrics;
+pub mod oauth;
 pub mod openapi;
 pub mod platform;
 pub mod redis_link;

@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document()))
 }
 
-/// The whole document; other modules merge theirs in here.
+/// The whole document: this module's paths and the feature routes' (`routes::features`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    ApiDoc::openapi().merge_from(routes::features::FeaturesDoc::openapi())
 }

@@ -2,4 +2,7 @@
 //! unit-tested directly.
 
 pub mod analytics;
+pub mod assessments;
+pub mod coping;
+pub mod insights;
 pub mod sentiment;

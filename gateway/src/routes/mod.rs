@@ -5,9 +5,18 @@
 //! need the caller, [`crate::auth::AuthUser`].
 
 pub mod auth;
+pub mod dashboard;
+pub mod features;
 pub mod health;
+pub mod insights;
 pub mod journal;
+pub mod oauth;
+pub mod owner;
 pub mod predict;
+pub mod profile;
+pub mod stats;
+pub mod tests;
+pub mod users;
 
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;
@@ -28,6 +37,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(auth::router())
         .merge(journal::router())
         .merge(predict::router())
+        .merge(features::router())
+        .merge(oauth::router(config))
         .merge(crate::openapi::router())
         .merge(health::router());
     timed(api, config.request_timeout).merge(timed(predict::csv_router(config), config.csv_timeout))

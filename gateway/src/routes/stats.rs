@@ -30,10 +30,12 @@ pub async fn public_stats(State(state): State<AppState>) -> ApiResult<Json<Value
 
 /// `n` for display: `"42+"`, `"2.8K+"`, `"1.2M+"`, always rounded down.
 fn at_least(n: i64) -> String {
-    match n {
-        ..1_000 => format!("{n}+"),
-        ..1_000_000 => format!("{}K+", tenths(n, 1_000)),
-        _ => format!("{}M+", tenths(n, 1_000_000)),
+    if n < 1_000 {
+        format!("{n}+")
+    } else if n < 1_000_000 {
+        format!("{}K+", tenths(n, 1_000))
+    } else {
+        format!("{}M+", tenths(n, 1_000_000))
     }
 }
 

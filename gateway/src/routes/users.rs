@@ -7,6 +7,7 @@
 
 use axum::{
     Json, Router,
+    body::Bytes,
     extract::Path,
     extract::{DefaultBodyLimit, State},
     http::{HeaderMap, header},
@@ -153,15 +154,25 @@ pub async fn delete_account(
     State(state): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
-    JsonBody(body): JsonBody<Option<DeleteRequest>>,
+    body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let account = owner::live_account(&state, &user).await?;
-    confirm_deletion(&state, &account, &headers, body.unwrap_or_default()).await?;
+    confirm_deletion(&state, &account, &headers, delete_request(&body)?).await?;
     accounts::delete_account(&state.db, &account.id).await?;
     audit::record(&state.db, Event::AccountDeleted).await;
     Ok(Json(
         json!({ "success": true, "message": "Your account and all of its data have been deleted" }),
     ))
+}
+
+/// The optional body: accounts without a password may send none at all.
+fn delete_request(body: &[u8]) -> ApiResult<DeleteRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DeleteRequest::default());
+    }
+    serde_json::from_slice::<Option<DeleteRequest>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|_| ApiError::bad_request("Invalid JSON body"))
 }
 
 /// The password for accounts that have one; otherwise a token issued in the last 10 minutes.

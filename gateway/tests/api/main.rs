@@ -3,15 +3,19 @@
 
 mod helpers;
 
+mod assessments;
 mod cache;
 mod errors;
 mod health;
+mod insights;
 mod isolation;
 mod journey;
 mod limits;
 mod metrics;
+mod oauth;
 mod outage;
 mod predict;
 mod production;
 mod tokens;
+mod users;
 mod validation;
