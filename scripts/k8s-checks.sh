@@ -11,7 +11,7 @@
 # Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
 # tool cannot be had is SKIPPED with a loud message, or FAILS when CI=true.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT="$(pwd)"
 # shellcheck source=scripts/k8s-tools.sh
 source scripts/k8s-tools.sh
