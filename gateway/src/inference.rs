@@ -204,7 +204,7 @@ impl InferenceClient {
         };
         let request = self.request(message);
         let mut client = self.client.clone();
-        let response = self.deadline(client.classify(request)).await?;
+        let response = self.deadline("Classify", client.classify(request)).await?;
         let results = response.into_inner().results;
         if results.len() != count {
             return Err(InferenceError::Malformed(format!(
@@ -227,7 +227,9 @@ impl InferenceClient {
         }
         let mut client = self.client.clone();
         let request = self.request(ListModelsRequest {});
-        let response = self.deadline(client.list_models(request)).await?;
+        let response = self
+            .deadline("ListModels", client.list_models(request))
+            .await?;
         let models: Arc<[ModelDescription]> = response
             .into_inner()
             .models
@@ -256,13 +258,23 @@ impl InferenceClient {
     /// `INFERENCE_TIMEOUT_MS`.
     async fn deadline<T>(
         &self,
+        method: &'static str,
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<tonic::Response<T>, InferenceError> {
-        match tokio::time::timeout(self.timeout, call).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(status)) => Err(InferenceError::Status(status)),
             Err(_) => Err(InferenceError::Timeout),
-        }
+        };
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e
+                .code()
+                .map_or_else(|| "unknown".to_owned(), |c| format!("{c:?}")),
+        };
+        crate::metrics::record_inference(method, outcome, started.elapsed());
+        result
     }
 }
 

@@ -136,8 +136,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// Records one inference call; `outcome` is `ok` or the gRPC code name.
-pub fn record_inference(method: &'static str, outcome: &'static str, elapsed: Duration) {
+/// Records one inference call; `outcome` is `ok` or the gRPC code name (`Unavailable`).
+pub fn record_inference(method: &'static str, outcome: String, elapsed: Duration) {
     metrics::histogram!(
         "moodtracker_gateway_inference_request_duration_seconds",
         "method" => method,

@@ -121,7 +121,6 @@ pub async fn start(probes: Probes) -> (HealthWatch, impl Future<Output = ()>) {
         loop {
             tokio::time::sleep(PROBE_INTERVAL).await;
             let snapshot = probes.round().await;
-            crate::metrics::record_db_pool(probes.pool_size(), probes.pool_idle());
             if tx.send(snapshot).is_err() {
                 return;
             }

@@ -44,22 +44,13 @@ impl Probes {
     /// One round of every probe, concurrently.
     pub async fn round(&self) -> Snapshot {
         let (database, (inference, models)) = tokio::join!(self.database(), self.inference());
+        crate::metrics::record_db_pool(self.db.pool().size(), self.db.pool().num_idle());
         Snapshot {
             checked_at: Some(chrono::Utc::now()),
             database,
             inference,
             models,
         }
-    }
-
-    /// The pool's size, for the pool metric.
-    pub fn pool_size(&self) -> u32 {
-        self.db.pool().size()
-    }
-
-    /// The pool's idle connections, for the pool metric.
-    pub fn pool_idle(&self) -> usize {
-        self.db.pool().num_idle()
     }
 
     async fn database(&self) -> Component {

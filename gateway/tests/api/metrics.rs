@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::helpers::{Backend, free_port, must_have_services, spawn_app_with};
 
@@ -25,6 +26,11 @@ async fn metrics_are_served_on_their_own_port_and_pass_promtool() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(app.get("/api/health", None).await.status(), StatusCode::OK);
+    // Inference is down in this test: the call still records its latency, as `Unavailable`.
+    let prediction = app
+        .post("/api/predict/both", &json!({ "text": "hello" }), None)
+        .await;
+    assert_eq!(prediction.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         app.get("/metrics", None).await.status(),
         StatusCode::NOT_FOUND,
@@ -42,6 +48,8 @@ async fn metrics_are_served_on_their_own_port_and_pass_promtool() {
         "route=\"/api/journal/entries\"",
         "moodtracker_gateway_http_request_duration_seconds_bucket{",
         "moodtracker_gateway_rate_limit_decisions_total{",
+        "moodtracker_gateway_inference_request_duration_seconds_bucket{",
+        "moodtracker_gateway_db_pool_connections{",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
