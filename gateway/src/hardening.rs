@@ -10,7 +10,7 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
@@ -27,12 +27,12 @@ use crate::{
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps `router` in the protections, outermost first: request id, tracing, CORS, security
-/// headers, error envelope and error logging, the OPTIONS fallback, the body limit.
+/// headers, error envelope and error logging, the body limit. (The CORS layer answers every
+/// `OPTIONS`, preflight or not, without auth, as the original did.)
 pub fn harden(router: Router, config: &Config) -> Router {
     let router = router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(middleware::from_fn(answer_options))
         .layer(middleware::from_fn(log_server_errors))
         .layer(middleware::from_fn(json_errors));
     let router = security_headers(router, config);
@@ -129,15 +129,6 @@ fn security_headers(router: Router, config: &Config) -> Router {
 /// 404 for every unknown path, in the envelope.
 async fn not_found() -> Response {
     envelope(StatusCode::NOT_FOUND, "Not found")
-}
-
-/// Answers a plain `OPTIONS` (not a CORS preflight, which the CORS layer answers first) with
-/// 204, as the original did for every path, without auth.
-async fn answer_options(request: Request, next: Next) -> Response {
-    if request.method() == Method::OPTIONS {
-        return StatusCode::NO_CONTENT.into_response();
-    }
-    next.run(request).await
 }
 
 /// Logs the detail of a server error (which the client never sees), inside the request span.
