@@ -170,6 +170,18 @@ impl Server {
         body.to_string()
     }
 
+    /// Scrapes until a sample line appears (the server got there), or panics after 20 s.
+    async fn wait_for_metric(&self, sample: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !self.scrape().await.lines().any(|line| line == sample) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {sample:?} in the metrics"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn sigterm(&self) {
         let pid = self.child.id().expect("still running").to_string();
         let status = std::process::Command::new("kill")
@@ -195,7 +207,8 @@ const TEXTS: &[&str] = &[
 
 #[tokio::test]
 async fn health_is_not_serving_until_the_models_are_loaded_then_serving() {
-    let server = spawn_server(&[("INFERENCE_LOAD_DELAY_MS", "1500")]).await;
+    // Long enough to check before loading starts, even on a busy CI machine.
+    let server = spawn_server(&[("INFERENCE_LOAD_DELAY_MS", "3000")]).await;
 
     assert_eq!(server.health("").await, ServingStatus::Serving);
     assert_eq!(server.health(SERVICE_NAME).await, ServingStatus::NotServing);
@@ -428,10 +441,10 @@ async fn refuses_malformed_requests_with_invalid_argument() {
 
 #[tokio::test]
 async fn answers_resource_exhausted_at_once_when_the_queue_is_full() {
-    // Each admitted request waits 500 ms for company, so two hold the queue while ten arrive.
+    // Each admitted request waits 1 s for company, so two hold the queue while ten arrive.
     let settings = [
         ("INFERENCE_MAX_QUEUE", "2"),
-        ("INFERENCE_MAX_BATCH_WAIT_MS", "500"),
+        ("INFERENCE_MAX_BATCH_WAIT_MS", "1000"),
     ];
     let server = spawn_server(&settings).await.ready().await;
     let client = server.client().await;
@@ -514,8 +527,8 @@ async fn promtool_check(metrics: &str) {
 
 #[tokio::test]
 async fn sigterm_turns_health_not_serving_drains_in_flight_calls_and_exits_zero() {
-    // A lone request waits 1.5 s for company, so it is still in flight when SIGTERM arrives.
-    let server = spawn_server(&[("INFERENCE_MAX_BATCH_WAIT_MS", "1500")])
+    // A lone request waits 3 s for company, so it is still in flight when SIGTERM arrives.
+    let server = spawn_server(&[("INFERENCE_MAX_BATCH_WAIT_MS", "3000")])
         .await
         .ready()
         .await;
@@ -530,7 +543,9 @@ async fn sigterm_turns_health_not_serving_drains_in_flight_calls_and_exits_zero(
     );
     let mut client = server.client().await;
     let in_flight = tokio::spawn(async move { client.classify(request(&["still going"])).await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server
+        .wait_for_metric("moodtracker_inference_in_flight_requests 1")
+        .await;
 
     server.sigterm();
 

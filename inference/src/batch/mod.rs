@@ -187,10 +187,13 @@ impl Model {
             enqueued: Instant::now(),
             reply,
         };
+        // Counted before sending, so the worker's decrement can never run first.
+        let depth = gauge!(QUEUE_DEPTH, "model" => model_label(kind));
+        depth.increment(1.0);
         self.jobs.send(job).map_err(|_| {
+            depth.decrement(1.0);
             Error::Internal(format!("the {} worker has stopped", model_label(kind)))
         })?;
-        gauge!(QUEUE_DEPTH, "model" => model_label(kind)).increment(1.0);
         Ok((kind, tokens, rx))
     }
 }
