@@ -113,7 +113,11 @@ impl Config {
     // Named after envy's `from_iter`; `FromIterator` cannot fail, so it is not that trait.
     #[allow(clippy::should_implement_trait)]
     pub fn from_iter(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, Error> {
-        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        // An empty value means "unset", as `.env` files and Helm's empty strings use it.
+        let vars: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
         let raw: Raw = envy::prefixed("INFERENCE_")
             .from_iter(vars.clone())
             .map_err(config_error)?;
@@ -305,6 +309,17 @@ mod tests {
         assert_eq!(valences["positive"], 9.0);
         assert_eq!(config.log_filter, "debug");
         assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn treats_empty_values_as_unset() {
+        let config = config(&[
+            ("INFERENCE_VALENCES", ""),
+            ("INFERENCE_DEVICE", " "),
+            ("LOG_FORMAT", ""),
+        ])
+        .unwrap();
+        assert_eq!((config.valences, config.device), (None, DeviceSpec::Cpu));
     }
 
     #[test]
