@@ -50,8 +50,14 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Self::from_headers(&parts.headers, &state.jwt)?
-            .ok_or_else(|| ApiError::unauthorized("Authorization header missing"))
+        let user = Self::from_headers(&parts.headers, &state.jwt)?
+            .ok_or_else(|| ApiError::unauthorized("Authorization header missing"))?;
+        // Access tokens are stateless: checking that the account still exists is what makes
+        // deleting an account revoke the tokens already issued for it.
+        match crate::store::users::by_id(&state.db, &user.id).await? {
+            Some(_) => Ok(user),
+            None => Err(ApiError::unauthorized("Invalid or expired token")),
+        }
     }
 }
 

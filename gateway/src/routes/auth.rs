@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::{
+    audit::{self, Event},
     auth::{AuthUser, password, refresh},
     error::{ApiError, ApiResult},
     extract::JsonBody,
@@ -147,10 +148,26 @@ pub async fn login(
         |u| u.password_hash.clone(),
     );
     let matches = password::verify(password, phc).await?;
+    if !matches {
+        let known = user.as_ref().map(|u| u.id.as_str());
+        let failed = Event::SignInFailed {
+            user_id: known,
+            method: "password",
+        };
+        audit::record(&state.db, failed).await;
+    }
     let user = user
         .filter(|_| matches)
         .ok_or_else(|| ApiError::unauthorized(BAD_CREDENTIALS))?;
     users::record_login(&state.db, &user.id, &store::now()).await?;
+    audit::record(
+        &state.db,
+        Event::SignIn {
+            user_id: &user.id,
+            method: "password",
+        },
+    )
+    .await;
     session(&state, &user, None).await
 }
 
@@ -173,6 +190,13 @@ pub async fn refresh_tokens(
     if row.used_at.is_some() || !tokens::spend(&state.db, row.id, &now).await? {
         tracing::warn!(family = %row.family_id, "refresh token reused: revoking its family");
         tokens::revoke_family(&state.db, &row.family_id, &now).await?;
+        audit::record(
+            &state.db,
+            Event::RefreshReuse {
+                user_id: &row.user_id,
+            },
+        )
+        .await;
         return Err(invalid());
     }
     let user = users::by_id(&state.db, &row.user_id)

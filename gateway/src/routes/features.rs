@@ -1,5 +1,5 @@
 //! The self-assessment, insight, dashboard, account and public-stats routes as one router,
-//! and their OpenAPI document (merged into the main one in `openapi.rs`).
+//! and their OpenAPI document (with the Google and GitHub sign-in routes of `routes::oauth`) (merged into the main one in `openapi.rs`).
 
 use axum::Router;
 use utoipa::OpenApi;
@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         routes::users::put_profile,
         routes::users::export,
         routes::users::delete_account,
+        routes::oauth::google,
+        routes::oauth::github,
     ),
     components(schemas(
         routes::tests::TestSummary,

@@ -268,3 +268,36 @@ async fn refuses_bad_submissions_and_stores_nothing_on_sqlite() {
 async fn refuses_bad_submissions_and_stores_nothing_on_postgres() {
     refuses_incomplete_repeated_or_out_of_range_answers_and_stores_nothing(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_of_the_assessments_accounts_and_sign_in() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let doc: Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected = [
+        ("/api/tests", "get"),
+        ("/api/tests/{id}", "get"),
+        ("/api/tests/{id}/submit", "post"),
+        ("/api/users/{user_id}/test-results", "get"),
+        ("/api/users/{user_id}/mental-health-insights", "get"),
+        ("/api/notifications/insights", "get"),
+        ("/api/dashboard/stats", "get"),
+        ("/api/stats", "get"),
+        ("/api/users/{user_id}/profile", "get"),
+        ("/api/users/{user_id}/profile", "put"),
+        ("/api/users/me/export", "get"),
+        ("/api/users/me", "delete"),
+        ("/api/auth/google", "post"),
+        ("/api/auth/github", "post"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+}

@@ -379,3 +379,87 @@ async fn public_stats_and_the_dashboard_count_what_is_stored() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_deleted_accounts_token_opens_nothing_and_sign_ins_are_audited() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let eve = app.register("eve@example.com").await;
+    assert_eq!(
+        app.login("eve@example.com", "wrong password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("nobody@example.com", "wrong password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("eve@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let refresh = json!({ "refresh_token": eve.refresh_token });
+    assert_eq!(
+        app.post("/api/auth/refresh", &refresh, None).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post("/api/auth/refresh", &refresh, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let export: Value = app
+        .get("/api/users/me/export", Some(&eve.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events: Vec<&str> = export["security_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "sign_in_failed",
+            "sign_in",
+            "refresh_token_reuse",
+            "data_export"
+        ]
+    );
+    let pool = database(&app).await;
+    let anonymous: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE event = 'sign_in_failed' AND user_id IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(anonymous, 1, "an unknown email is recorded without it");
+
+    let deleted = app
+        .send(
+            Method::DELETE,
+            "/api/users/me",
+            Some(&json!({ "password": PASSWORD })),
+            Some(&eve.token),
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let write = app
+        .post(
+            "/api/journal/entries",
+            &json!({ "text": "after deletion" }),
+            Some(&eve.token),
+        )
+        .await;
+    assert_eq!(write.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/journal/entries", Some(&eve.token))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
