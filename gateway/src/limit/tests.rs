@@ -23,7 +23,14 @@ fn unique_prefix(test: &str) -> String {
 /// A started link to the local Redis, or `None` (with a loud message) when it is not running;
 /// under CI=true a missing Redis fails the test instead.
 async fn local_redis() -> Option<Arc<RedisLink>> {
-    let link = RedisLink::new(LOCAL_REDIS, None, RedisTimeouts::default()).unwrap();
+    // Generous timeouts: exactness is what these tests check, and on a loaded machine a reply
+    // can take longer than the production 100 ms (which would rightly switch to memory).
+    let timeouts = RedisTimeouts {
+        connect: Duration::from_secs(2),
+        response: Duration::from_secs(2),
+        ..RedisTimeouts::default()
+    };
+    let link = RedisLink::new(LOCAL_REDIS, None, timeouts).unwrap();
     link.start();
     for _ in 0..40 {
         if link.is_up() {

@@ -27,6 +27,8 @@ async fn the_second_identical_prediction_is_served_from_redis() {
             ("INFERENCE_URL", &inference.url()),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
             ("CACHE_TYPE", "redis"),
+            // A slow reply on a loaded test machine would (rightly) bypass the cache.
+            ("REDIS_TIMEOUT_MS", "1000"),
         ],
     )
     .await
