@@ -20,6 +20,7 @@
 //! | `RUST_LOG` or `LOG_LEVEL` | `info` | a `tracing` filter (`RUST_LOG` wins) |
 //! | `LOG_FORMAT` | `json` | `json` or `pretty` |
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | OTLP/gRPC trace export when set |
+//! | `OTEL_SERVICE_NAME` | `moodtracker-inference` | `service.name` of exported spans |
 
 use std::{
     collections::HashMap, fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration,
@@ -60,6 +61,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub otlp_endpoint: Option<String>,
+    /// The `service.name` of exported spans.
+    pub otel_service_name: String,
 }
 
 /// How the batcher groups requests into forward passes.
@@ -106,6 +109,7 @@ struct RawTelemetry {
     log_level: Option<String>,
     log_format: Option<String>,
     otel_exporter_otlp_endpoint: Option<String>,
+    otel_service_name: Option<String>,
 }
 
 impl Config {
@@ -181,6 +185,9 @@ impl Config {
             otlp_endpoint: telemetry
                 .otel_exporter_otlp_endpoint
                 .filter(|e| !e.is_empty()),
+            otel_service_name: telemetry
+                .otel_service_name
+                .unwrap_or_else(|| "moodtracker-inference".into()),
         })
     }
 }

@@ -41,7 +41,7 @@ pub fn init(config: &Config) -> Result<Telemetry, Error> {
     let provider = config
         .otlp_endpoint
         .as_deref()
-        .map(tracer_provider)
+        .map(|endpoint| tracer_provider(endpoint, &config.otel_service_name))
         .transpose()?;
     let otel = provider
         .as_ref()
@@ -56,7 +56,7 @@ pub fn init(config: &Config) -> Result<Telemetry, Error> {
     Ok(Telemetry { provider })
 }
 
-fn tracer_provider(endpoint: &str) -> Result<SdkTracerProvider, Error> {
+fn tracer_provider(endpoint: &str, service_name: &str) -> Result<SdkTracerProvider, Error> {
     use opentelemetry_otlp::WithExportConfig;
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
@@ -67,7 +67,11 @@ fn tracer_provider(endpoint: &str) -> Result<SdkTracerProvider, Error> {
     global::set_text_map_propagator(TraceContextPropagator::new());
     Ok(SdkTracerProvider::builder()
         .with_span_processor(processor)
-        .with_resource(Resource::builder().with_service_name(SERVICE).build())
+        .with_resource(
+            Resource::builder()
+                .with_service_name(service_name.to_string())
+                .build(),
+        )
         .build())
 }
 

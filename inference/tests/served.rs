@@ -564,10 +564,11 @@ async fn sigterm_turns_health_not_serving_drains_in_flight_calls_and_exits_zero(
     assert!(exit.expect("exits after draining").unwrap().success());
 }
 
-/// A stand-in OpenTelemetry collector that keeps every span it is sent.
+/// A stand-in OpenTelemetry collector that keeps every span it is sent, with the sender's
+/// `service.name`.
 #[derive(Clone, Default)]
 struct Collector {
-    spans: Arc<Mutex<Vec<otlp::trace::v1::Span>>>,
+    spans: Arc<Mutex<Vec<(String, otlp::trace::v1::Span)>>>,
 }
 
 #[tonic::async_trait]
@@ -576,15 +577,24 @@ impl TraceService for Collector {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let resources = request.into_inner().resource_spans;
-        let spans = resources
-            .into_iter()
-            .flat_map(|r| r.scope_spans)
-            .flat_map(|s| s.spans);
-        self.spans.lock().unwrap().extend(spans);
+        for resource in request.into_inner().resource_spans {
+            let service = service_name(resource.resource.unwrap_or_default().attributes);
+            let spans = resource.scope_spans.into_iter().flat_map(|s| s.spans);
+            let mut kept = self.spans.lock().unwrap();
+            kept.extend(spans.map(|span| (service.clone(), span)));
+        }
         Ok(tonic::Response::new(ExportTraceServiceResponse {
             partial_success: None,
         }))
+    }
+}
+
+fn service_name(attributes: Vec<otlp::common::v1::KeyValue>) -> String {
+    use otlp::common::v1::any_value::Value;
+    let value = attributes.into_iter().find(|a| a.key == "service.name");
+    match value.and_then(|a| a.value).and_then(|v| v.value) {
+        Some(Value::StringValue(name)) => name,
+        other => format!("{other:?}"),
     }
 }
 
@@ -616,6 +626,7 @@ async fn exports_a_span_per_call_that_continues_the_callers_trace() {
     let settings = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+        ("OTEL_SERVICE_NAME", "inference-under-test"),
     ];
     let server = spawn_server(&settings).await.ready().await;
     let (trace, parent) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
@@ -627,10 +638,10 @@ async fn exports_a_span_per_call_that_continues_the_callers_trace() {
     server.client().await.classify(call).await.unwrap();
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let span = loop {
+    let (service, span) = loop {
         let spans = collector.spans.lock().unwrap().clone();
-        if let Some(span) = spans.into_iter().find(|s| s.trace_id == hex(trace)) {
-            break span;
+        if let Some(found) = spans.into_iter().find(|(_, s)| s.trace_id == hex(trace)) {
+            break found;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -641,4 +652,5 @@ async fn exports_a_span_per_call_that_continues_the_callers_trace() {
     };
     assert_eq!(span.parent_span_id, hex(parent));
     assert!(span.name.ends_with("/Classify"), "{}", span.name);
+    assert_eq!(service, "inference-under-test");
 }
