@@ -35,6 +35,7 @@ async fn whole_journey(backend: Backend) {
     let ids = write_entries(&app, &me.token).await;
     list_and_page(&app, &me.token, &ids).await;
     check_analytics(&app, &me.token).await;
+    patch_entry(&app, &me.token, ids[2]).await;
     delete_one(&app, &me.token, ids[0]).await;
     refresh_rotates(&app, &me).await;
     logout_ends_the_session(&app).await;
@@ -136,6 +137,40 @@ async fn check_analytics(app: &TestApp, token: &str) {
         + d["negative"].as_f64().unwrap();
     assert!((sum - 100.0).abs() < 0.2, "percentages add up: {d}");
     assert_eq!(analytics["keywords"]["work"], 1);
+}
+
+async fn patch_entry(app: &TestApp, token: &str, id: i64) {
+    let path = format!("/api/journal/entries/{id}");
+    let before: Value = app.get(&path, Some(token)).await.json().await.unwrap();
+    let tags_only = app
+        .patch(&path, &json!({ "tags": ["calm"] }), Some(token))
+        .await;
+    assert_eq!(tags_only.status(), StatusCode::OK);
+    let after: Value = tags_only.json().await.unwrap();
+    assert_eq!(after["entry"]["tags"], json!(["calm"]));
+    assert_eq!(
+        after["entry"]["lstm"], before["entry"]["lstm"],
+        "same text, same scores"
+    );
+
+    let retext = json!({ "text": "An ordinary day that ended well" });
+    let rewritten: Value = app
+        .patch(&path, &retext, Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rewritten["entry"]["text"],
+        "An ordinary day that ended well"
+    );
+    assert_eq!(
+        rewritten["entry"]["status"], "scored",
+        "a new text is scored anew"
+    );
+    assert_eq!(rewritten["entry"]["tags"], json!(["calm"]));
+    let empty = app.patch(&path, &json!({}), Some(token)).await;
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn delete_one(app: &TestApp, token: &str, id: i64) {
