@@ -82,10 +82,3 @@ pub async fn count_for_user(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> 
         .fetch_one(db.pool())
         .await
 }
-
-/// The seeded instrument rows `(id, test_type, name)`, by id.
-pub async fn seeded_tests(db: &Db) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, test_type, name FROM tests ORDER BY id")
-        .fetch_all(db.pool())
-        .await
-}

@@ -301,3 +301,30 @@ async fn the_openapi_document_covers_every_route_of_the_assessments_accounts_and
         );
     }
 }
+
+async fn the_seeded_tests_rows_match_the_instrument_definitions(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let pool = crate::users::database(&app).await;
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, test_type, name FROM tests ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let defined: Vec<(i64, String, String)> = moodtracker_gateway::domain::assessments::INSTRUMENTS
+        .iter()
+        .map(|i| (i.id, i.test_type.to_owned(), i.name.to_owned()))
+        .collect();
+    assert_eq!(rows, defined);
+}
+
+#[tokio::test]
+async fn the_seeded_tests_rows_match_the_instrument_definitions_on_sqlite() {
+    the_seeded_tests_rows_match_the_instrument_definitions(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_seeded_tests_rows_match_the_instrument_definitions_on_postgres() {
+    the_seeded_tests_rows_match_the_instrument_definitions(Backend::Postgres).await;
+}
