@@ -6,7 +6,8 @@
 #   scripts/load/run.sh --start            # builds (release) and starts inference + gateway itself
 #   GATEWAY_URL=http://host:5001 scripts/load/run.sh   # against a running gateway
 #
-# Options: --start, --duration 15s, --connections 16, --threads 2. Needs wrk (apt-get install
+# Options: --start, --debug (with --start: the debug build, quicker to build, slower to serve),
+# --duration 15s, --connections 16, --threads 2. Needs wrk (apt-get install
 # wrk) and curl. Against your own gateway, raise its limits for the run (RATELIMIT_MULTIPLIER=
 # 1000000), or most requests are 429s. --start uses SQLite in a temporary directory, in-memory
 # limits raised that way, and the models in models/ (the tiny test fixtures when those are absent).
@@ -14,14 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 
-start=0 duration=15s connections=16 threads=2
+start=0 profile=release duration=15s connections=16 threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --start) start=1 ;;
+    --debug) profile=debug ;;
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -41,8 +43,10 @@ model_dir() { # $1: models/ name, $2: fixture name
 
 start_stack() {
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/moodtracker-target}"
-  cargo build --release --locked -p moodtracker-inference -p moodtracker-gateway --bins >&2
-  local bin="$CARGO_TARGET_DIR/release" tmp grpc http
+  local flags=(--locked -p moodtracker-inference -p moodtracker-gateway --bins)
+  [ "$profile" = release ] && flags+=(--release)
+  cargo build "${flags[@]}" >&2
+  local bin="$CARGO_TARGET_DIR/$profile" tmp grpc http
   tmp="$(mktemp -d)"; grpc="$(free_port)"; http="$(free_port)"
   INFERENCE_GRPC_ADDR="127.0.0.1:$grpc" INFERENCE_METRICS_ADDR="127.0.0.1:$(free_port)" \
     INFERENCE_ROBERTA_MODEL="$(model_dir roberta-sentiment roberta-tiny)" \
