@@ -4,7 +4,8 @@
 //! `moodtracker-inference` and `moodtracker-gateway` that way, and probes them as the kubelet
 //! would: inference's liveness passes and its startup and readiness probes fail while the models
 //! load, then every probe of both passes, every declared port answers, and the gateway reaches
-//! inference through the address the rendering gives it. Broken renderings (a probe path, a
+//! inference through the address the rendering gives it, and the chart's `helm test` Pod passes
+//! against it. Broken renderings (a probe path, a
 //! variable name, a gRPC service name or the inference address changed) must fail the same check.
 //!
 //! Substituted, because a cluster and this machine differ there, and nothing else:
@@ -17,6 +18,8 @@
 //!   become the test fixtures with the same roles (inference/tests/fixtures/roberta-tiny and
 //!   lstm-tiny): the layout is the image's, the weights are tiny;
 //! - each volume mount (/tmp, SQLite's data directory) becomes a fresh temporary directory;
+//! - the `helm test` Pod's script runs here: the gateway Service's URL in it becomes the
+//!   gateway's local port, and its /tmp a temporary directory;
 //! - with PostgreSQL and Redis (production renderings) the rendered URLs name cluster hosts;
 //!   they become a fresh database on the local PostgreSQL and the local Redis, and
 //!   REDIS_PASSWORD is cleared (the local Redis has none);
@@ -238,7 +241,86 @@ async fn check(m: &Manifests, backends: Option<&Backends>, cap: Duration) -> Res
     for pod in [&inference, &gateway] {
         every_port_answers(pod).await?;
     }
-    gateway_sees_both_models(&gateway, cap).await
+    gateway_sees_both_models(&gateway, cap).await?;
+    helm_test_pods_pass(m, &gateway, &mut scratch).await
+}
+
+/// `helm test`: each test Pod's command, run here, with the gateway Service's address made the
+/// gateway's local port and its /tmp volume a temporary directory.
+async fn helm_test_pods_pass(
+    m: &Manifests,
+    gateway: &Pod,
+    scratch: &mut Scratch,
+) -> Result<(), String> {
+    let hooks = m
+        .docs
+        .iter()
+        .filter(|d| d["kind"] == "Pod" && d["metadata"]["annotations"]["helm.sh/hook"] == "test");
+    for pod in hooks {
+        let c = &pod["spec"]["containers"][0];
+        let words = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|w| w.as_str().map(str::to_owned))
+                .collect()
+        };
+        let mut argv = words(&c["command"]);
+        argv.extend(words(&c["args"]));
+        let tmp = scratch.dir();
+        for word in &mut argv {
+            *word = word.replace("/tmp/", &format!("{}/", tmp.display()));
+            for (url, local) in gateway_service_urls(m, gateway)? {
+                *word = word.replace(&url, &local);
+            }
+        }
+        let Some((exe, args)) = argv.split_first() else {
+            return Err("a test Pod without a command".into());
+        };
+        let out = tokio::process::Command::new(exe).args(args).output().await;
+        let out = out.map_err(|e| format!("helm test pod: {exe}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "helm test pod failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `http://<service>:<port>` of every Service selecting the gateway, with its local equivalent.
+fn gateway_service_urls(m: &Manifests, gateway: &Pod) -> Result<Vec<(String, String)>, String> {
+    let mut urls = Vec::new();
+    for svc in m.docs.iter().filter(|d| d["kind"] == "Service") {
+        let selector = svc["spec"]["selector"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let labels = &gateway.container.pod_labels;
+        if selector.is_empty() || selector.iter().any(|(k, v)| labels[k] != *v) {
+            continue;
+        }
+        for p in svc["spec"]["ports"].as_array().into_iter().flatten() {
+            let target = match &p["targetPort"] {
+                Value::String(name) => PortRef::Name(name.clone()),
+                other => PortRef::Number(other.as_u64().or(p["port"].as_u64()).unwrap_or(0) as u16),
+            };
+            let container = gateway
+                .container
+                .resolve(&target)
+                .map_err(|e| e.to_string())?;
+            let local = gateway.local_port(container).map_err(|e| e.to_string())?;
+            let url = format!(
+                "http://{}:{}",
+                svc["metadata"]["name"].as_str().unwrap_or(""),
+                p["port"]
+            );
+            urls.push((url, format!("http://127.0.0.1:{local}")));
+        }
+    }
+    Ok(urls)
 }
 
 async fn start_inference(
@@ -642,4 +724,23 @@ fn fixtures_exist_for_every_model_the_image_bakes_in() {
     for dest in models.values() {
         assert!(fixture_for(dest).join("config.json").is_file());
     }
+}
+
+#[tokio::test]
+async fn a_helm_test_pod_expecting_what_the_gateway_does_not_report_fails() {
+    let Some(err) = broken(|m| {
+        let pod = m.find_mut("Pod", "moodtracker-test").unwrap();
+        let script = pod["spec"]["containers"][0]["args"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(script.contains("roberta_loaded"), "{script}");
+        pod["spec"]["containers"][0]["args"][0] =
+            json!(script.replace("roberta_loaded", "roberta_ready"));
+    })
+    .await
+    else {
+        return;
+    };
+    assert!(err.contains("helm test pod failed"), "{err}");
 }
