@@ -205,6 +205,54 @@ const TEXTS: &[&str] = &[
     "Ünïcödé, naïve café, 日本語のテキスト",
 ];
 
+/// Runs the binary to completion with `settings` and returns (success, stderr).
+async fn run_to_exit(settings: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_moodtracker-inference"))
+        .env_clear()
+        .envs([
+            ("INFERENCE_GRPC_ADDR", "127.0.0.1:0"),
+            ("INFERENCE_METRICS_ADDR", "127.0.0.1:0"),
+        ])
+        .envs(settings.iter().copied())
+        .output();
+    let output = tokio::time::timeout(START_TIMEOUT, output)
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn exits_non_zero_naming_the_setting_when_the_configuration_is_bad() {
+    let (success, stderr) = run_to_exit(&[("INFERENCE_MAX_QUEUE", "0")]).await;
+
+    assert!(!success);
+    assert!(
+        stderr.contains("INFERENCE_MAX_QUEUE must be at least 1"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn exits_non_zero_naming_the_directory_when_a_model_cannot_load() {
+    let lstm = fixture("lstm-tiny");
+    let settings = [
+        ("INFERENCE_ROBERTA_MODEL", "/nonexistent/roberta"),
+        ("INFERENCE_LSTM_MODEL", lstm.as_str()),
+    ];
+
+    let (success, stderr) = run_to_exit(&settings).await;
+
+    assert!(!success);
+    assert!(
+        stderr.contains("cannot load the model in /nonexistent/roberta"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn health_is_not_serving_until_the_models_are_loaded_then_serving() {
     // Long enough to check before loading starts, even on a busy CI machine.
