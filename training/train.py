@@ -59,11 +59,18 @@ def checksums() -> dict[str, dict[str, str]]:
     }
 
 
+# What the repository may carry for both default models together (the budget).
+BUDGET_BYTES = 60_000_000
+
+
 def write_manifest(seed: int) -> dict:
+    sizes = {name: sum(f.stat().st_size for f in (MODELS / name).iterdir()) for name in MODEL_DIRS}
+    assert sum(sizes.values()) <= BUDGET_BYTES, f"models exceed the 60 MB budget: {sizes}"
     reports = {s: json.loads((WORK / f"{s}.json").read_text()) for s in ("roberta", "lstm", "baseline")}
     manifest = {
         "seed": seed,
         "data": "GoEmotions group/ train (training) and dev (figures); ambiguous folded into neutral",
+        "bytes": sizes,
         "sha256": checksums(),
         "training": {name: reports[stage] for name, stage in MODEL_DIRS.items()},
         "baseline_dev": reports["baseline"],

@@ -1,11 +1,14 @@
 """Train the LSTM sentiment classifier on GoEmotions `group/train`, MiniLM's vocabulary.
 
-    python training/train_lstm.py OUT_DIR [--seed 13] [--epochs 3]
+    python training/train_lstm.py OUT_DIR [--seed 13] [--epochs 2]
 
 The model is the project's reference PyTorch module (training/moodtracker_models/lstm.py, the
 state dict the Rust service loads). Its embeddings start from MiniLM's word embeddings,
 projected from 384 to 128 dimensions by PCA: pretrained lexical knowledge at a third of the size,
 so both default models fit the 60 MB budget together.
+
+Two epochs: in a three-epoch run dev macro-F1 went 0.711, 0.712, 0.703 (the embeddings start to
+memorise the training comments), so the schedule stops after the second.
 """
 
 from __future__ import annotations
@@ -86,8 +89,10 @@ def predict(model, ids: list[list[int]], batch_size: int = 256) -> list[int]:
     return out
 
 
-def train(out_dir: Path, data: Path, seed: int, epochs: int = 3, lr: float = 2e-3,
-          batch_size: int = 64) -> dict:
+def train(out_dir: Path, data: Path, seed: int, epochs: int = 2, lr: float = 2e-3,
+          batch_size: int = 64, embed_lr_scale: float = 0.1, hidden_size: int | None = None) -> dict:
+    if hidden_size:
+        CONFIG["hidden_size"] = hidden_size
     gen = seed_everything(seed, THREADS)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_runtime_tokenizer(minilm_dir() / "tokenizer.json", out_dir / "tokenizer.json")
@@ -100,7 +105,14 @@ def train(out_dir: Path, data: Path, seed: int, epochs: int = 3, lr: float = 2e-
         model.embedding.weight.copy_(pca_embeddings(CONFIG["embed_dim"]))
         model.embedding.weight[CONFIG["pad_token_id"]].zero_()
     weights = class_weights(train_split.labels, len(LABELS))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    embedding = [model.embedding.weight]
+    rest = [p for n, p in model.named_parameters() if n != "embedding.weight"]
+    if embed_lr_scale == 0:
+        model.embedding.weight.requires_grad_(False)
+    groups = [{"params": rest, "lr": lr}]
+    if embed_lr_scale > 0:
+        groups.append({"params": embedding, "lr": lr * embed_lr_scale})
+    opt = torch.optim.AdamW(groups, weight_decay=0.01)
     total = epochs * -(-len(train_ids) // batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / total))
     started, history = time.time(), []
@@ -111,7 +123,7 @@ def train(out_dir: Path, data: Path, seed: int, epochs: int = 3, lr: float = 2e-
             y = torch.tensor([train_split.labels[i] for i in batch])
             loss = F.cross_entropy(model(word_dropout(x, lengths, gen), lengths), y, weight=weights)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
@@ -125,7 +137,7 @@ def train(out_dir: Path, data: Path, seed: int, epochs: int = 3, lr: float = 2e-
     figures = summary(dev_split.labels, predict(model, dev_ids), len(LABELS))
     return {"train_seconds": round(seconds, 1), "train_rows": len(train_ids),
             "train_dropped": train_split.dropped, "dev_torch_from_f16": figures,
-            "history": history, "epochs": epochs, "threads": THREADS, "lr": lr, "batch_size": batch_size,
+            "history": history, "epochs": epochs, "embed_lr_scale": embed_lr_scale, "threads": THREADS, "lr": lr, "batch_size": batch_size,
             "train_max_length": TRAIN_LENGTH, "config": CONFIG}
 
 
@@ -142,9 +154,13 @@ def main() -> None:
     p.add_argument("out_dir", type=Path)
     p.add_argument("--data", type=Path, default=Path("/work/shared/data/goemotions/group"))
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--embed-lr-scale", type=float, default=0.1)
+    p.add_argument("--hidden-size", type=int)
     args = p.parse_args()
-    print(json.dumps(train(args.out_dir, args.data, args.seed, args.epochs), indent=2))
+    print(json.dumps(train(args.out_dir, args.data, args.seed, args.epochs,
+                           embed_lr_scale=args.embed_lr_scale, hidden_size=args.hidden_size),
+                     indent=2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+//! The bundled default models (models/roberta-sentiment, models/lstm-sentiment at the repository
+//! root) load through the service's loader and classify obvious journal sentences right.
+//!
+//! The weights are committed, so a missing directory is a broken checkout and fails the test
+//! rather than skipping it.
+
+use std::path::{Path, PathBuf};
+
+use moodtracker_inference::model::{self, Kind, LoadOptions};
+
+const CASES: &[(&str, &str)] = &[
+    ("I feel wonderful today, everything went well", "positive"),
+    ("I'm exhausted and everything is falling apart", "negative"),
+    ("I had a sandwich for lunch", "neutral"),
+];
+
+fn default_model(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(name);
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        assert!(
+            dir.join(file).is_file(),
+            "default model file {} is missing: the default models are committed with the \
+             repository (see training/README.md to rebuild them)",
+            dir.join(file).display()
+        );
+    }
+    dir
+}
+
+/// Each case's predicted label, scored one text at a time and as one padded batch.
+fn classify(kind: Kind, name: &str) -> (Vec<String>, Vec<String>) {
+    let model = model::load(kind, &default_model(name), &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("loading {name}: {e}"));
+    let encoder = model.encoder();
+    let encodings: Vec<_> = CASES
+        .iter()
+        .map(|(text, _)| encoder.encode(text).unwrap())
+        .collect();
+    let label = |logits: &[f32]| model::scores(&model.info().labels, logits).label;
+    let single = encodings
+        .iter()
+        .map(|e| label(&model.forward(&[e]).unwrap()[0]))
+        .collect();
+    let batch = model
+        .forward(&encodings.iter().collect::<Vec<_>>())
+        .unwrap();
+    (single, batch.iter().map(|l| label(l)).collect())
+}
+
+fn assert_obvious_cases(kind: Kind, name: &str) {
+    let (single, batch) = classify(kind, name);
+    let expected: Vec<&str> = CASES.iter().map(|(_, label)| *label).collect();
+    assert_eq!(single, expected, "{name}, one text at a time, on {CASES:?}");
+    assert_eq!(batch, expected, "{name}, as one batch, on {CASES:?}");
+}
+
+#[test]
+fn the_default_roberta_classifies_obvious_sentences() {
+    assert_obvious_cases(Kind::Roberta, "roberta-sentiment");
+}
+
+#[test]
+fn the_default_lstm_classifies_obvious_sentences() {
+    assert_obvious_cases(Kind::Lstm, "lstm-sentiment");
+}
+
+#[test]
+fn the_default_models_label_negative_neutral_positive_in_that_order() {
+    for (kind, name) in [
+        (Kind::Roberta, "roberta-sentiment"),
+        (Kind::Lstm, "lstm-sentiment"),
+    ] {
+        let model = model::load(kind, &default_model(name), &LoadOptions::default()).unwrap();
+        assert_eq!(
+            model.info().labels.names,
+            ["negative", "neutral", "positive"],
+            "{name}"
+        );
+    }
+}
