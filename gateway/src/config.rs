@@ -6,6 +6,29 @@
 //! production it refuses unsafe settings, listing every problem at once and naming the variable,
 //! never its value. Secrets are wrapped in [`Secret`], whose `Debug` and `Display` print
 //! `[redacted]`, so logging the whole configuration is safe.
+//!
+//! The core's variables (each field of [`Config`] documents its own; "dev" means development and
+//! testing, "deployed" staging and production):
+//!
+//! | variable | default |
+//! |---|---|
+//! | `APP_ENV` | `development` (`staging`, `production`, `testing`) |
+//! | `HOST`, `PORT` | `127.0.0.1` dev, `0.0.0.0` deployed; `5001` |
+//! | `DATABASE_URL` | `sqlite://./data/moodtracker.db` (required in production) |
+//! | `DATABASE_MAX_CONNECTIONS` | `10` |
+//! | `JWT_SECRET_KEY` (else `SECRET_KEY`) | a dev placeholder; production: 32+ bytes, required |
+//! | `JWT_EXPIRATION_HOURS`, `REFRESH_TOKEN_DAYS` | `24`, `30` |
+//! | `FRONTEND_URL`, `CORS_ORIGINS` (comma list) | dev adds the localhost dev servers |
+//! | `ENABLE_SECURITY_HEADERS` | `true` (HSTS in production only) |
+//! | `INFERENCE_URL` | `http://127.0.0.1:50051` |
+//! | `INFERENCE_CONNECT_TIMEOUT_MS`, `INFERENCE_TIMEOUT_MS` | `1000`, `10000` |
+//! | `REQUEST_TIMEOUT_SECS`, `CSV_TIMEOUT_SECS` | `30`, `300` |
+//! | `BODY_LIMIT_BYTES` | `1048576` (the CSV route: 10 MiB) |
+//! | `SHUTDOWN_GRACE_SECS`, `RESCORE_INTERVAL_SECS` | `20`, `5` |
+//! | `LOG_LEVEL`, `LOG_FORMAT` | `debug` dev / `info`; `text` dev / `json` deployed |
+//! | `REDIS_URL`, `REDIS_PASSWORD`, `REDIS_TIMEOUT_MS` | unset (required in production), `50` |
+//! | `CACHE_TYPE`, `CACHE_DEFAULT_TIMEOUT` | `redis` with `REDIS_URL` else `memory`; `300` |
+//! | `TRUSTED_PROXIES`, `RATELIMIT_*`, `METRICS_ADDR`, `OTEL_*`, `GOOGLE_*`, `GITHUB_*` | see the fields |
 
 use std::{fmt, net::SocketAddr, time::Duration};
 
@@ -519,6 +542,34 @@ mod tests {
         .unwrap();
         let printed = format!("{c:?}");
         assert!(!printed.contains("hunter2") && !printed.contains(":pw@"));
+    }
+
+    #[test]
+    fn parses_typed_values_and_treats_empty_ones_as_unset() {
+        let c = config(&[
+            ("PORT", "8080"),
+            ("ENABLE_SECURITY_HEADERS", "false"),
+            ("RATELIMIT_FAIL_MODE", "open"),
+            ("CACHE_TYPE", "SimpleCache"),
+            ("INFERENCE_TIMEOUT_MS", "250"),
+            ("DATABASE_URL", ""),
+        ])
+        .unwrap();
+        assert_eq!(c.listen.port(), 8080);
+        assert!(!c.security_headers);
+        assert_eq!(c.ratelimit_fail_mode, FailMode::Open);
+        assert_eq!(c.cache_type, CacheType::Memory);
+        assert_eq!(c.inference_timeout, Duration::from_millis(250));
+        assert_eq!(
+            c.database_url_or_default(),
+            "sqlite://./data/moodtracker.db"
+        );
+        assert!(
+            config(&[("PORT", "not-a-port")])
+                .unwrap_err()
+                .to_string()
+                .contains("port")
+        );
     }
 
     #[test]
