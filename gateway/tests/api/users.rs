@@ -340,7 +340,7 @@ async fn public_stats_and_the_dashboard_count_what_is_stored() {
     let empty: Value = app.get("/api/stats", None).await.json().await.unwrap();
     assert_eq!(
         empty["raw_numbers"],
-        json!({ "users": 0, "entries": 0, "accuracy": 95 })
+        json!({ "users": 0, "entries": 0, "accuracy": 75 })
     );
     let body = json!({ "firstName": "Sam", "lastName": "", "email": "sam@example.com", "password": PASSWORD });
     let sam = session(
