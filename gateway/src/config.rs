@@ -22,6 +22,7 @@
 //! | `ENABLE_SECURITY_HEADERS` | `true` (HSTS in production only) |
 //! | `INFERENCE_URL` | `http://127.0.0.1:50051` |
 //! | `INFERENCE_CONNECT_TIMEOUT_MS`, `INFERENCE_TIMEOUT_MS` | `1000`, `10000` |
+//! | `INFERENCE_RESOLVE_INTERVAL_SECS` | `5` |
 //! | `REQUEST_TIMEOUT_SECS`, `CSV_TIMEOUT_SECS` | `30`, `300` |
 //! | `BODY_LIMIT_BYTES` | `1048576` (the CSV route: 10 MiB) |
 //! | `SHUTDOWN_GRACE_SECS`, `RESCORE_INTERVAL_SECS` | `20`, `5` |
@@ -168,6 +169,7 @@ struct Raw {
     inference_url: Option<String>,
     inference_connect_timeout_ms: Option<u64>,
     inference_timeout_ms: Option<u64>,
+    inference_resolve_interval_secs: Option<u64>,
     trusted_proxies: Option<String>,
     request_timeout_secs: Option<u64>,
     csv_timeout_secs: Option<u64>,
@@ -235,6 +237,9 @@ pub struct Config {
     pub inference_connect_timeout: Duration,
     /// `INFERENCE_TIMEOUT_MS` (default 10000): one gRPC call, end to end.
     pub inference_timeout: Duration,
+    /// `INFERENCE_RESOLVE_INTERVAL_SECS` (default 5, at least 1): how often the inference URL's
+    /// host is resolved again, so calls spread over every replica a headless Service lists.
+    pub inference_resolve_interval: Duration,
     /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR blocks whose `X-Forwarded-For` is
     /// believed (default none: the peer address is the client).
     pub trusted_proxies: Vec<String>,
@@ -339,6 +344,9 @@ impl Config {
                 .unwrap_or_else(|| "http://127.0.0.1:50051".to_owned()),
             inference_connect_timeout: millis(raw.inference_connect_timeout_ms, 1000),
             inference_timeout: millis(raw.inference_timeout_ms, 10_000),
+            inference_resolve_interval: Duration::from_secs(
+                raw.inference_resolve_interval_secs.unwrap_or(5).max(1),
+            ),
             trusted_proxies: split_list(raw.trusted_proxies.as_deref()),
             request_timeout: Duration::from_secs(raw.request_timeout_secs.unwrap_or(30)),
             csv_timeout: Duration::from_secs(raw.csv_timeout_secs.unwrap_or(300)),

@@ -4,7 +4,10 @@
 //! `tonic::Status`: calls take [`Model`]s and texts and return [`Classification`]s or an
 //! [`InferenceError`]. The channel connects lazily, so the gateway starts (and stays ready)
 //! while inference is down; every call has a connect timeout and an end-to-end deadline, which
-//! is also sent to the server as `grpc-timeout`. Trace context crosses the hop through an
+//! is also sent to the server as `grpc-timeout`. Calls are balanced over every address the
+//! URL's host resolves to, re-resolved periodically (see [`discovery`]), so a headless Service
+//! spreads them over every inference replica; with no address known, calls fail fast as
+//! `Unavailable`. Trace context crosses the hop through an
 //! injectable [`TraceInjector`], which telemetry sets; without one nothing is injected.
 
 use std::{
@@ -15,7 +18,15 @@ use std::{
 use moodtracker_proto::inference::v1::{
     self as pb, ClassifyRequest, ListModelsRequest, ModelKind, inference_client,
 };
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, Uri};
+
+mod discovery;
+
+pub use discovery::{Resolver, dns_resolver};
+
+/// How often [`InferenceClient::new`] re-resolves the URL's host (`INFERENCE_RESOLVE_INTERVAL_SECS`
+/// sets it for the gateway).
+pub const DEFAULT_RESOLVE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How long the list of loaded models is trusted before it is asked for again: short enough
 /// that a model coming up is noticed quickly, long enough that no request pays for it.
@@ -154,6 +165,7 @@ pub struct InferenceClient {
     timeout: Duration,
     models: Arc<RwLock<Option<CachedModels>>>,
     trace: Option<TraceInjector>,
+    endpoints: discovery::EndpointCount,
 }
 
 impl std::fmt::Debug for InferenceClient {
@@ -165,21 +177,45 @@ impl std::fmt::Debug for InferenceClient {
 }
 
 impl InferenceClient {
-    /// A client for `url` that connects on first use.
+    /// A client for `url` that connects on first use, resolving its host with the system
+    /// resolver every [`DEFAULT_RESOLVE_INTERVAL`]. Must be called inside a tokio runtime.
     pub fn new(
         url: &str,
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, InferenceError> {
-        let endpoint = Endpoint::from_shared(url.to_owned())
-            .map_err(|_| InferenceError::InvalidUrl(url.to_owned()))?
-            .connect_timeout(connect_timeout)
-            .tcp_nodelay(true);
+        Self::with_resolver(
+            url,
+            connect_timeout,
+            timeout,
+            DEFAULT_RESOLVE_INTERVAL,
+            dns_resolver(),
+        )
+    }
+
+    /// A client for `url` balanced over every address `resolver` gives for its host, asked
+    /// again every `resolve_interval`. Must be called inside a tokio runtime.
+    pub fn with_resolver(
+        url: &str,
+        connect_timeout: Duration,
+        timeout: Duration,
+        resolve_interval: Duration,
+        resolver: Resolver,
+    ) -> Result<Self, InferenceError> {
+        let invalid = || InferenceError::InvalidUrl(url.to_owned());
+        let origin: Uri = url.parse().map_err(|_| invalid())?;
+        let target = discovery::Target {
+            origin,
+            connect_timeout,
+        };
+        let (channel, endpoints) =
+            discovery::balanced(target, resolve_interval, resolver).ok_or_else(invalid)?;
         Ok(Self {
-            client: inference_client::InferenceClient::new(endpoint.connect_lazy()),
+            client: inference_client::InferenceClient::new(channel),
             timeout,
             models: Arc::default(),
             trace: None,
+            endpoints,
         })
     }
 
@@ -262,11 +298,13 @@ impl InferenceClient {
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<tonic::Response<T>, InferenceError> {
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(status)) => Err(InferenceError::Status(status)),
-            Err(_) => Err(InferenceError::Timeout),
+        let checked = async {
+            self.endpoints_known().await?;
+            call.await.map_err(InferenceError::Status)
         };
+        let result = tokio::time::timeout(self.timeout, checked)
+            .await
+            .unwrap_or(Err(InferenceError::Timeout));
         let outcome = match &result {
             Ok(_) => "ok".to_owned(),
             Err(e) => e
@@ -275,6 +313,21 @@ impl InferenceClient {
         };
         crate::metrics::record_inference(method, outcome, started.elapsed());
         result
+    }
+}
+
+impl InferenceClient {
+    /// Waits for the first resolution, then fails fast when it left no endpoint: the balancer
+    /// would otherwise hold the call until its deadline.
+    async fn endpoints_known(&self) -> Result<(), InferenceError> {
+        let mut endpoints = self.endpoints.clone();
+        let count = endpoints.wait_for(Option::is_some).await.map(|n| *n);
+        match count {
+            Ok(Some(n)) if n > 0 => Ok(()),
+            _ => Err(InferenceError::Status(tonic::Status::unavailable(
+                "no inference endpoint resolved",
+            ))),
+        }
     }
 }
 

@@ -44,10 +44,12 @@ impl AppState {
         .await
         .map_err(StartError::Database)?;
         db.migrate().await?;
-        let inference = InferenceClient::new(
+        let inference = InferenceClient::with_resolver(
             &config.inference_url,
             config.inference_connect_timeout,
             config.inference_timeout,
+            config.inference_resolve_interval,
+            crate::inference::dns_resolver(),
         )?;
         let platform = Platform::build(config, &db, &inference).await?;
         Ok(Self {

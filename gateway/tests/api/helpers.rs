@@ -307,6 +307,8 @@ fn random_suffix() -> String {
 /// The real inference service, on a port of its own.
 pub struct Inference {
     pub port: u16,
+    /// Where its Prometheus `/metrics` answers.
+    pub metrics_port: u16,
     child: Option<Child>,
 }
 
@@ -326,23 +328,24 @@ impl Inference {
     /// Starts it again on the same port and waits until both models answer.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.child = Some(start_inference(self.port));
+        self.child = Some(start_inference(self.port, self.metrics_port));
         wait_for_models(&self.url()).await;
     }
 }
 
 /// Starts the inference binary with the fixture models and waits until both are loaded.
 pub async fn spawn_inference() -> Inference {
-    let port = free_port();
+    let (port, metrics_port) = (free_port(), free_port());
     let inference = Inference {
         port,
-        child: Some(start_inference(port)),
+        metrics_port,
+        child: Some(start_inference(port, metrics_port)),
     };
     wait_for_models(&inference.url()).await;
     inference
 }
 
-fn start_inference(port: u16) -> Child {
+fn start_inference(port: u16, metrics_port: u16) -> Child {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../inference/tests/fixtures");
     let (roberta, lstm) = (fixtures.join("roberta-tiny"), fixtures.join("lstm-tiny"));
     assert!(
@@ -355,7 +358,7 @@ fn start_inference(port: u16) -> Child {
         .env("INFERENCE_GRPC_ADDR", format!("127.0.0.1:{port}"))
         .env(
             "INFERENCE_METRICS_ADDR",
-            format!("127.0.0.1:{}", free_port()),
+            format!("127.0.0.1:{metrics_port}"),
         )
         .env("INFERENCE_ROBERTA_MODEL", roberta)
         .env("INFERENCE_LSTM_MODEL", lstm)

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod assessments;
+mod balancing;
 mod cache;
 mod errors;
 mod health;
