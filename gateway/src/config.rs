@@ -264,7 +264,8 @@ pub struct Config {
     pub ratelimit_overrides: String,
     /// `RATELIMIT_KEY_PREFIX` (default `mt:rl:`): the prefix of every rate-limit key in Redis.
     pub ratelimit_key_prefix: String,
-    /// `METRICS_ADDR` (default 127.0.0.1:9090; 0.0.0.0:9090 in staging and production).
+    /// `METRICS_ADDR` (default 127.0.0.1:9091; 0.0.0.0:9091 in staging and production: 9090 is the
+    /// inference service's, and both run on one machine in development).
     pub metrics_addr: SocketAddr,
     /// `OTEL_EXPORTER_OTLP_ENDPOINT`: traces are exported only when set.
     pub otel_endpoint: Option<String>,
@@ -362,7 +363,7 @@ impl Config {
                 .unwrap_or_else(|| "mt:rl:".to_owned()),
             metrics_addr: raw
                 .metrics_addr
-                .unwrap_or_else(|| parse_addr(default_host(env), 9090).expect("literal address")),
+                .unwrap_or_else(|| parse_addr(default_host(env), 9091).expect("literal address")),
             otel_endpoint: raw.otel_exporter_otlp_endpoint,
             otel_service_name: raw
                 .otel_service_name

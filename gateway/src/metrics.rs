@@ -1,4 +1,4 @@
-//! Prometheus metrics, served on their own address (`METRICS_ADDR`, default `0.0.0.0:9091`) so
+//! Prometheus metrics, served on their own address (`METRICS_ADDR`, default port 9091) so
 //! the public port never exposes them.
 //!
 //! Every name starts with `moodtracker_gateway_`. Requests are labelled by the *matched* route
@@ -6,7 +6,6 @@
 //! The recorder is process-global (the `metrics` facade has one slot), so several gateways in
 //! one test process share it.
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -17,10 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-/// Default `METRICS_ADDR`.
-pub const DEFAULT_ADDR: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 9091);
 
 /// Latency buckets in seconds: 1 ms to 10 s, dense where an API call usually lands.
 const LATENCY_BUCKETS: &[f64] = &[
