@@ -117,8 +117,85 @@ async fn failed_login(app: &TestApp) -> reqwest::Response {
     app.login("nobody@example.com", "wrong password").await
 }
 
+/// A real `moodtracker-gateway` process (the binary a replica runs), killed on drop.
+struct GatewayProcess {
+    address: String,
+    client: reqwest::Client,
+    _child: tokio::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl GatewayProcess {
+    /// Starts the binary with only `vars` plus a port, its own SQLite file and a test secret,
+    /// and waits until it is ready.
+    async fn start(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_moodtracker-gateway"))
+            .env_clear()
+            .env("APP_ENV", "testing")
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("METRICS_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("gateway.db").display()),
+            )
+            .env(
+                "JWT_SECRET_KEY",
+                "a-test-secret-that-is-long-enough-for-hs256",
+            )
+            // Nothing listens there: logins need no model.
+            .env("INFERENCE_URL", format!("http://127.0.0.1:{}", free_port()))
+            .env("LOG_LEVEL", "warn")
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the gateway binary");
+        let gateway = Self {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            _child: child,
+            _dir: dir,
+        };
+        let ready = eventually(Duration::from_secs(30), || async {
+            let health = gateway.health().await;
+            health["services"]["rate_limit"]["storage"] == "redis"
+        })
+        .await;
+        assert!(ready, "gateway {} never reached Redis", gateway.address);
+        gateway
+    }
+
+    async fn health(&self) -> Value {
+        match self
+            .client
+            .get(format!("{}/api/health", self.address))
+            .send()
+            .await
+        {
+            Ok(response) => response.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
+    }
+
+    async fn failed_login(&self) -> StatusCode {
+        let body =
+            serde_json::json!({ "email": "nobody@example.com", "password": "wrong password" });
+        let url = format!("{}/api/auth/login", self.address);
+        self.client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_limit_of_n_admits_exactly_n_concurrent_requests_across_two_gateways() {
+async fn a_limit_of_n_admits_exactly_n_concurrent_requests_across_two_gateway_processes() {
     if !local_redis_up().await {
         return;
     }
@@ -132,13 +209,10 @@ async fn a_limit_of_n_admits_exactly_n_concurrent_requests_across_two_gateways()
         // late, which (correctly) switches a replica to its memory fallback.
         ("REDIS_TIMEOUT_MS", "2000"),
     ];
-    let a = spawn_app_with(Backend::Sqlite, &vars).await.unwrap();
-    let b = spawn_app_with(Backend::Sqlite, &vars).await.unwrap();
-    assert!(wait_for_storage(&a, "redis").await && wait_for_storage(&b, "redis").await);
+    let (a, b) = tokio::join!(GatewayProcess::start(&vars), GatewayProcess::start(&vars));
 
-    let requests = (0..40).map(|i| failed_login(if i % 2 == 0 { &a } else { &b }));
-    let responses = futures::future::join_all(requests).await;
-    let statuses: Vec<StatusCode> = responses.iter().map(|r| r.status()).collect();
+    let requests = (0..40).map(|i| (if i % 2 == 0 { &a } else { &b }).failed_login());
+    let statuses = futures::future::join_all(requests).await;
     let limited = statuses
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
