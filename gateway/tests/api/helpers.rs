@@ -205,6 +205,12 @@ impl TestApp {
         .await
     }
 
+    /// Exchanges `refresh_token` for a new session at `/api/auth/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        let body = json!({ "refresh_token": refresh_token });
+        self.post("/api/auth/refresh", &body, None).await
+    }
+
     async fn wait_ready(&self) {
         let ready = eventually(Duration::from_secs(20), || async {
             let r = self.client.get(self.url("/readyz")).send().await;

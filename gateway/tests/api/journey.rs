@@ -192,13 +192,7 @@ async fn delete_one(app: &TestApp, token: &str, id: i64) {
 }
 
 async fn refresh_rotates(app: &TestApp, first: &crate::helpers::Session) {
-    let refreshed = app
-        .post(
-            "/api/auth/refresh",
-            &json!({ "refresh_token": first.refresh_token }),
-            None,
-        )
-        .await;
+    let refreshed = app.refresh(&first.refresh_token).await;
     assert_eq!(refreshed.status(), StatusCode::OK);
     let second = session(refreshed.json().await.unwrap());
     assert_ne!(second.refresh_token, first.refresh_token);
@@ -206,21 +200,9 @@ async fn refresh_rotates(app: &TestApp, first: &crate::helpers::Session) {
     assert_eq!(me.status(), StatusCode::OK);
 
     // Replaying the spent token revokes the family: the newer token dies with it.
-    let replay = app
-        .post(
-            "/api/auth/refresh",
-            &json!({ "refresh_token": first.refresh_token }),
-            None,
-        )
-        .await;
+    let replay = app.refresh(&first.refresh_token).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
-    let newer = app
-        .post(
-            "/api/auth/refresh",
-            &json!({ "refresh_token": second.refresh_token }),
-            None,
-        )
-        .await;
+    let newer = app.refresh(&second.refresh_token).await;
     assert_eq!(newer.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -230,6 +212,6 @@ async fn logout_ends_the_session(app: &TestApp) {
     let body = json!({ "refresh_token": s.refresh_token });
     let out = app.post("/api/auth/logout", &body, Some(&s.token)).await;
     assert_eq!(out.status(), StatusCode::OK);
-    let after = app.post("/api/auth/refresh", &body, None).await;
+    let after = app.refresh(&s.refresh_token).await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }

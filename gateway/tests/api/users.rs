@@ -293,13 +293,7 @@ async fn export_holds_everything_and_deletion_leaves_nothing(backend: Backend) {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let refresh = app
-        .post(
-            "/api/auth/refresh",
-            &json!({ "refresh_token": alice.refresh_token }),
-            None,
-        )
-        .await;
+    let refresh = app.refresh(&alice.refresh_token).await;
     assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         app.login(&alice.email, PASSWORD).await.status(),
@@ -400,13 +394,12 @@ async fn a_deleted_accounts_token_opens_nothing_and_sign_ins_are_audited() {
         app.login("eve@example.com", PASSWORD).await.status(),
         StatusCode::OK
     );
-    let refresh = json!({ "refresh_token": eve.refresh_token });
     assert_eq!(
-        app.post("/api/auth/refresh", &refresh, None).await.status(),
+        app.refresh(&eve.refresh_token).await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.post("/api/auth/refresh", &refresh, None).await.status(),
+        app.refresh(&eve.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
     let export: Value = app
