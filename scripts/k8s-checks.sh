@@ -6,7 +6,7 @@
 #   - kubectl kustomize of every overlay in k8s/overlays;
 #   - every rendered manifest through kubernetes-validate --strict for Kubernetes 1.29 and the
 #     newest version it knows, and through scripts/k8s_policy.py (hardening, labels, probes);
-#   - hadolint on both Dockerfiles;
+#   - hadolint on both Dockerfiles, and every workspace member copied into each build stage;
 #   - skaffold.yaml against the skaffold v4beta13 JSON schema (from ../shared/schemas).
 # Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
 # tool cannot be had is SKIPPED with a loud message, or FAILS when CI=true.
@@ -133,8 +133,21 @@ check_kustomize() {
 }
 
 check_dockerfiles() {
+  local f member members stages
+  # A build stage copies the workspace member by member (so the planner layer stays cached);
+  # a member left out breaks `cargo build` inside the image only, where nothing here runs it.
+  members="$(sed -n 's/^members = \[\(.*\)\]/\1/p' Cargo.toml | tr -d '",')"
+  for f in Dockerfile.gateway Dockerfile.inference; do
+    stages="$(grep -c '^COPY Cargo.toml Cargo.lock' "$f")"
+    for member in $members; do
+      if [ "$(grep -c "^COPY $member $member\$" "$f")" = "$stages" ]; then
+        pass "$f copies workspace member $member into its $stages build stage(s)"
+      else
+        fail "$f: workspace member $member is not copied into every build stage"
+      fi
+    done
+  done
   if [ -z "$HADOLINT" ]; then skip "hadolint"; return; fi
-  local f
   for f in Dockerfile.gateway Dockerfile.inference; do
     if "$HADOLINT" "$f"; then pass "hadolint $f"; else fail "hadolint $f"; fi
   done

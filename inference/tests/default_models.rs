@@ -66,6 +66,46 @@ fn the_default_lstm_classifies_obvious_sentences() {
     assert_obvious_cases(Kind::Lstm, "lstm-sentiment");
 }
 
+/// The bundled RoBERTa at full size (hidden 384, 12 heads) on both encoder paths: the fused CPU
+/// kernels must give candle's logits for texts of very different lengths in one packed batch.
+#[test]
+fn the_fused_cpu_kernels_agree_with_candle_on_the_default_roberta() {
+    let dir = default_model("roberta-sentiment");
+    let fused = model::load(Kind::Roberta, &dir, &LoadOptions::default()).unwrap();
+    let candle = LoadOptions {
+        cpu_kernels: false,
+        ..LoadOptions::default()
+    };
+    let candle = model::load(Kind::Roberta, &dir, &candle).unwrap();
+    let long = "Some days the noise in my head is louder than anything around me. ".repeat(12);
+    let texts = [
+        "ok",
+        CASES[0].0,
+        long.as_str(),
+        "Ça va mieux 🙂 après une longue marche, même si la semaine a été dure.",
+        CASES[1].0,
+    ];
+    let encoder = fused.encoder();
+    let encodings: Vec<_> = texts.iter().map(|t| encoder.encode(t).unwrap()).collect();
+    assert!(
+        encodings[2].ids.len() > 100,
+        "the long text spans many tokens"
+    );
+    let batch: Vec<_> = encodings.iter().collect();
+    let (got, want) = (
+        fused.forward(&batch).unwrap(),
+        candle.forward(&batch).unwrap(),
+    );
+    for ((text, got), want) in texts.iter().zip(&got).zip(&want) {
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-4,
+                "{text:?}: {got:?} vs candle {want:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_default_models_label_negative_neutral_positive_in_that_order() {
     for (kind, name) in [

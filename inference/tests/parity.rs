@@ -1,6 +1,8 @@
 //! Parity with the reference implementations: every fixture model in `tests/fixtures` (written
 //! by `make_fixtures.py` with transformers and the project's PyTorch LSTM) must give the same
 //! token ids, truncation flags and logits (within 1e-4) here, alone and in padded batches.
+//! RoBERTa and BERT are checked on both encoder paths: the fused CPU kernels (the default on a
+//! CPU) and candle's op-by-op path (what a GPU runs).
 
 use std::path::{Path, PathBuf};
 
@@ -33,9 +35,12 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn load(kind: Kind, name: &str) -> (Box<dyn Classifier>, Reference) {
+    load_with(kind, name, &LoadOptions::default())
+}
+
+fn load_with(kind: Kind, name: &str, opts: &LoadOptions) -> (Box<dyn Classifier>, Reference) {
     let dir = fixture(name);
-    let model =
-        model::load(kind, &dir, &LoadOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let model = model::load(kind, &dir, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
     let text = std::fs::read_to_string(dir.join("reference.json")).expect("reference.json");
     (
         model,
@@ -71,9 +76,22 @@ fn assert_close(name: &str, what: &str, text: &str, got: &[f32], want: &[f32]) {
     }
 }
 
-/// The whole parity check for one fixture.
+/// The whole parity check for one fixture, on every path its kind can take.
 fn check_parity(kind: Kind, name: &str) {
-    let (model, reference) = load(kind, name);
+    check_parity_with(kind, name, &LoadOptions::default());
+    if kind == Kind::Roberta {
+        let candle = LoadOptions {
+            cpu_kernels: false,
+            ..LoadOptions::default()
+        };
+        check_parity_with(kind, &format!("{name} (candle path)"), &candle);
+    }
+}
+
+fn check_parity_with(kind: Kind, label: &str, opts: &LoadOptions) {
+    let name = label.split(' ').next().expect("a fixture name");
+    let (model, reference) = load_with(kind, name, opts);
+    let name = label;
     assert_eq!(
         model.info().max_input_tokens,
         reference.limit,

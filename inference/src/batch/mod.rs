@@ -67,6 +67,7 @@ impl Models {
         let options = LoadOptions {
             device: device(config.device)?,
             valences: config.valences.clone(),
+            ..LoadOptions::default()
         };
         let loading = [
             (Kind::Roberta, config.roberta_model.clone()),

@@ -93,6 +93,10 @@ pub struct LoadOptions {
     /// Label name (case-insensitive) to valence for `mood_score`; `None`, or a label missing
     /// from the map, falls back to [`labels::default_valence`].
     pub valences: Option<HashMap<String, f32>>,
+    /// On the CPU, run the transformer on the fused kernels of `moodtracker-kernels` (the
+    /// default). `false` keeps candle's op-by-op path, the one a GPU runs; the parity tests
+    /// check both.
+    pub cpu_kernels: bool,
 }
 
 impl Default for LoadOptions {
@@ -100,6 +104,7 @@ impl Default for LoadOptions {
         Self {
             device: candle_core::Device::Cpu,
             valences: None,
+            cpu_kernels: true,
         }
     }
 }

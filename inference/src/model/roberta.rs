@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
 use super::tokenize::HfEncoder;
-use super::transformer::{Batch, Encoder, EncoderConfig};
+use super::transformer::{Batch, Encoder, EncoderConfig, cpu::CpuEncoder};
 use super::{Classifier, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder};
 use crate::Error;
 
@@ -62,12 +62,55 @@ impl Head {
     }
 }
 
+/// Where the encoder runs.
+#[derive(Debug)]
+enum Backbone {
+    /// candle's tensors, op by op: CUDA, or the CPU when asked.
+    Candle(Encoder),
+    /// The fused CPU kernels over packed rows.
+    Cpu(CpuEncoder),
+}
+
+impl Backbone {
+    fn load(
+        config: &EncoderConfig,
+        vb: VarBuilder<'_>,
+        opts: &LoadOptions,
+    ) -> candle_core::Result<Self> {
+        let encoder = Encoder::load(config, vb)?;
+        if opts.device.is_cpu()
+            && opts.cpu_kernels
+            && let Some(cpu) = CpuEncoder::new(&encoder, config)?
+        {
+            return Ok(Self::Cpu(cpu));
+        }
+        Ok(Self::Candle(encoder))
+    }
+
+    /// `(batch, hidden)`: each row's last-layer state at its first token.
+    fn first_token(
+        &self,
+        rows: &[&[u32]],
+        config: &EncoderConfig,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        match self {
+            Self::Candle(encoder) => encoder.first_token(&Batch::new(rows, config, device)?),
+            Self::Cpu(encoder) => Tensor::from_vec(
+                encoder.first_token(rows),
+                (rows.len(), config.hidden_size),
+                device,
+            ),
+        }
+    }
+}
+
 /// A loaded RoBERTa/BERT sequence classifier.
 #[derive(Debug)]
 pub struct RobertaClassifier {
     info: ModelInfo,
     config: EncoderConfig,
-    encoder: Encoder,
+    backbone: Backbone,
     head: Head,
     tokenizer: Arc<HfEncoder>,
     device: Device,
@@ -85,7 +128,7 @@ impl RobertaClassifier {
         let vb = VarBuilder::from_tensors(weights.tensors, DType::F32, &opts.device);
         let bad_weights =
             |e: candle_core::Error| load_error(dir, format!("model.safetensors: {e}"));
-        let encoder = Encoder::load(&enc, vb.clone()).map_err(bad_weights)?;
+        let backbone = Backbone::load(&enc, vb.clone(), opts).map_err(bad_weights)?;
         let head = Head::load(&enc, labels.names.len(), &vb).map_err(bad_weights)?;
         let tokenizer = Arc::new(HfEncoder::from_dir(dir, enc.max_input_tokens())?);
         let info = ModelInfo {
@@ -101,7 +144,7 @@ impl RobertaClassifier {
         Ok(Self {
             info,
             config: enc,
-            encoder,
+            backbone,
             head,
             tokenizer,
             device: opts.device.clone(),
@@ -183,8 +226,10 @@ impl Classifier for RobertaClassifier {
         }
         check_batch(batch, self.info.max_input_tokens, self.config.vocab_size)?;
         let rows: Vec<&[u32]> = batch.iter().map(|e| e.ids.as_slice()).collect();
-        let batch = Batch::new(&rows, &self.config, &self.device)?;
-        let logits = self.head.forward(&self.encoder.first_token(&batch)?)?;
+        let first = self
+            .backbone
+            .first_token(&rows, &self.config, &self.device)?;
+        let logits = self.head.forward(&first)?;
         Ok(logits.to_vec2()?)
     }
 }

@@ -6,6 +6,8 @@
 //! prefix, a padding mask over a batch) and the speed-ups (one fused QKV projection, a last layer
 //! that computes only the first token) are easier to own than to patch around.
 
+pub mod cpu;
+
 use candle_core::{Device, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder};
 use serde::Deserialize;

@@ -1,0 +1,24 @@
+//! Spreading element-wise passes over the rayon pool, and only when it pays.
+
+use rayon::prelude::*;
+
+/// Below this many elements a pass stays on the calling thread: waking the pool costs a few
+/// microseconds, about what 32 Ki fused multiply-adds take.
+pub(crate) const MIN_PARALLEL: usize = 32 * 1024;
+
+/// Calls `f(block, first_row)` on consecutive blocks of whole `width`-wide rows of `xs`, from
+/// several threads when `xs` is large. `first_row` is the block's first row index in `xs`.
+pub(crate) fn for_row_blocks(xs: &mut [f32], width: usize, f: impl Fn(&mut [f32], usize) + Sync) {
+    assert!(width > 0 && xs.len().is_multiple_of(width), "ragged rows");
+    let rows = xs.len() / width;
+    let threads = crate::threads();
+    if xs.len() < MIN_PARALLEL || threads == 1 || rows < 2 {
+        f(xs, 0);
+        return;
+    }
+    // A few blocks per thread so a thread slowed by a neighbour does not hold up the pass.
+    let rows_per_block = rows.div_ceil(threads * 4);
+    xs.par_chunks_mut(rows_per_block * width)
+        .enumerate()
+        .for_each(|(i, block)| f(block, i * rows_per_block));
+}
