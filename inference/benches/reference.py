@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
-SHAPES = [(1, 16), (1, 64), (1, 128), (8, 64), (32, 64)]
+# (texts, shortest, longest), as in throughput.rs; the mixed batch is padded to its longest text.
+SHAPES = [(1, 16, 16), (1, 64, 64), (1, 128, 128), (8, 64, 64), (32, 64, 64), (32, 8, 64)]
 MIN_RUNS, MAX_RUNS, BUDGET_S = 5, 30, 8.0
 
 
@@ -35,11 +36,26 @@ def model(attn: str) -> BertForSequenceClassification:
     return BertForSequenceClassification(config).eval()
 
 
-def inputs(batch: int, seq: int) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.array([[1000 + (row * 131 + i * 17) % 20000 for i in range(seq)]
-                    for row in range(batch)], dtype=np.int64)
-    ids[:, 0], ids[:, -1] = 101, 102
-    return ids, np.ones_like(ids)
+def lengths(shape: tuple[int, int, int]) -> list[int]:
+    texts, shortest, longest = shape
+    return [shortest + (row * 37) % (longest - shortest + 1) for row in range(texts)]
+
+
+def label(shape: tuple[int, int, int]) -> str:
+    texts, shortest, longest = shape
+    return f"{texts}x{longest}" if shortest == longest else f"{texts}x{shortest}-{longest}"
+
+
+def inputs(shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids (the Rust benchmark's) right-padded with 0 to the longest, and the mask."""
+    rows = lengths(shape)
+    ids = np.zeros((len(rows), max(rows)), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, seq in enumerate(rows):
+        ids[row, :seq] = [1000 + (row * 131 + i * 17) % 20000 for i in range(seq)]
+        ids[row, 0], ids[row, seq - 1] = 101, 102
+        mask[row, :seq] = 1
+    return ids, mask
 
 
 def measure(run) -> tuple[float, float]:
@@ -57,19 +73,19 @@ def measure(run) -> tuple[float, float]:
 
 def report(name: str, results: dict) -> None:
     print(f"{name}")
-    print(f"{'shape':>8} {'median ms':>12} {'p90 ms':>12} {'tokens/s':>14}")
-    for (batch, seq), (median, p90) in results.items():
-        shape = f"{batch}x{seq}"
-        print(f"{shape:>8} {median * 1e3:>12.2f} {p90 * 1e3:>12.2f} {batch * seq / median:>14.0f}")
+    print(f"{'shape':>9} {'median ms':>12} {'p90 ms':>12} {'tokens/s':>14}")
+    for shape, (median, p90) in results.items():
+        tokens = sum(lengths(shape))
+        print(f"{label(shape):>9} {median * 1e3:>12.2f} {p90 * 1e3:>12.2f} {tokens / median:>14.0f}")
 
 
 def bench_torch() -> dict:
     m = model("sdpa")
     results = {}
     with torch.inference_mode():
-        for batch, seq in SHAPES:
-            ids, mask = (torch.from_numpy(a) for a in inputs(batch, seq))
-            results[(batch, seq)] = measure(lambda: m(input_ids=ids, attention_mask=mask))
+        for shape in SHAPES:
+            ids, mask = (torch.from_numpy(a) for a in inputs(shape))
+            results[shape] = measure(lambda: m(input_ids=ids, attention_mask=mask))
     return results
 
 
@@ -77,7 +93,7 @@ def bench_onnx(threads: int) -> dict:
     import onnxruntime as ort
 
     m = model("eager")
-    ids, mask = (torch.from_numpy(a) for a in inputs(1, 16))
+    ids, mask = (torch.from_numpy(a) for a in inputs((1, 16, 16)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "minilm.onnx"
         axes = {0: "batch", 1: "seq"}
@@ -90,10 +106,10 @@ def bench_onnx(threads: int) -> dict:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     results = {}
-    for batch, seq in SHAPES:
-        ids, mask = inputs(batch, seq)
+    for shape in SHAPES:
+        ids, mask = inputs(shape)
         feed = {"input_ids": ids, "attention_mask": mask}
-        results[(batch, seq)] = measure(lambda: session.run(None, feed))
+        results[shape] = measure(lambda: session.run(None, feed))
     return results
 
 

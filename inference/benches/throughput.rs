@@ -4,8 +4,10 @@
 //!
 //!     cargo bench -p moodtracker-inference --bench throughput
 //!
-//! Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX Runtime on
-//! the same shapes), N being the thread count this prints. Not a test: nothing is asserted.
+//! Times the service's CPU path (the fused kernels) and candle's op-by-op path on the same
+//! model. Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX
+//! Runtime on the same shapes), N being the thread count this prints, run right after on the
+//! same idle machine. Not a test: nothing is asserted.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,16 @@ use std::time::{Duration, Instant};
 use candle_core::{DType, Device, Tensor};
 use moodtracker_inference::model::{self, Classifier, Encoding, Kind, LoadOptions};
 
-const SHAPES: [(usize, usize); 5] = [(1, 16), (1, 64), (1, 128), (8, 64), (32, 64)];
+/// `(texts, shortest, longest)`: every text of one length, then a batch of mixed lengths as real
+/// traffic gives (PyTorch and ONNX Runtime pad it to the longest; the fused kernels do not).
+const SHAPES: [(usize, usize, usize); 6] = [
+    (1, 16, 16),
+    (1, 64, 64),
+    (1, 128, 128),
+    (8, 64, 64),
+    (32, 64, 64),
+    (32, 8, 64),
+];
 const HIDDEN: usize = 384;
 const LAYERS: usize = 6;
 const INTERMEDIATE: usize = 1536;
@@ -27,40 +38,68 @@ const BUDGET: Duration = Duration::from_secs(8);
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("moodtracker-bench-{}", std::process::id()));
     write_model(&dir)?;
-    let model = model::load(Kind::Roberta, &dir, &LoadOptions::default());
+    let load = |cpu_kernels| {
+        let opts = LoadOptions {
+            cpu_kernels,
+            ..LoadOptions::default()
+        };
+        model::load(Kind::Roberta, &dir, &opts)
+    };
+    let (fused, candle) = (load(true), load(false));
     std::fs::remove_dir_all(&dir)?;
-    let model = model?;
     let threads = candle_core::utils::get_num_threads();
-    println!("candle, MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
+    println!("MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
+    for (title, model) in [
+        ("fused CPU kernels (the service's CPU path)", fused?),
+        ("candle op by op (the GPU path, here on the CPU)", candle?),
+    ] {
+        report(title, model.as_ref())?;
+    }
+    // The other model every journal entry goes through, as bundled.
+    let lstm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/lstm-sentiment");
+    let lstm = model::load(Kind::Lstm, &lstm, &LoadOptions::default())?;
+    report("bundled LSTM (models/lstm-sentiment)", lstm.as_ref())?;
+    Ok(())
+}
+
+fn report(title: &str, model: &dyn Classifier) -> Result<(), Box<dyn std::error::Error>> {
+    println!("{title}");
     println!(
-        "{:>8} {:>12} {:>12} {:>14}",
+        "{:>9} {:>12} {:>12} {:>14}",
         "shape", "median ms", "p90 ms", "tokens/s"
     );
-    for (batch, seq) in SHAPES {
-        let (median, p90) = time(model.as_ref(), batch, seq)?;
-        let tokens = (batch * seq) as f64 / median.as_secs_f64();
+    for shape in SHAPES {
+        let encodings = batch(shape);
+        let tokens: usize = encodings.iter().map(|e| e.ids.len()).sum();
+        let (median, p90) = time(model, &encodings)?;
         println!(
-            "{:>8} {:>12.2} {:>12.2} {:>14.0}",
-            format!("{batch}x{seq}"),
+            "{:>9} {:>12.2} {:>12.2} {:>14.0}",
+            label(shape),
             ms(median),
             ms(p90),
-            tokens
+            tokens as f64 / median.as_secs_f64()
         );
     }
     Ok(())
+}
+
+fn label((texts, shortest, longest): (usize, usize, usize)) -> String {
+    if shortest == longest {
+        format!("{texts}x{longest}")
+    } else {
+        format!("{texts}x{shortest}-{longest}")
+    }
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Median and 90th percentile of forward passes over `batch` texts of `seq` tokens each.
+/// Median and 90th percentile of forward passes over `encodings`.
 fn time(
     model: &dyn Classifier,
-    batch: usize,
-    seq: usize,
+    encodings: &[Encoding],
 ) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
-    let encodings: Vec<Encoding> = (0..batch).map(|b| encoding(b, seq)).collect();
     let refs: Vec<&Encoding> = encodings.iter().collect();
     model.forward(&refs)?; // warm-up: allocator and thread pool
     let started = Instant::now();
@@ -72,6 +111,14 @@ fn time(
     }
     runs.sort();
     Ok((runs[runs.len() / 2], runs[runs.len() * 9 / 10]))
+}
+
+/// The shape's texts; text `row` has `shortest + (row * 37) % (longest - shortest + 1)` tokens
+/// (reference.py uses the same formula).
+fn batch((texts, shortest, longest): (usize, usize, usize)) -> Vec<Encoding> {
+    (0..texts)
+        .map(|row| encoding(row, shortest + (row * 37) % (longest - shortest + 1)))
+        .collect()
 }
 
 /// `[CLS] ... [SEP]` with arbitrary word ids, `seq` tokens long.
