@@ -66,17 +66,16 @@ fn the_default_lstm_classifies_obvious_sentences() {
     assert_obvious_cases(Kind::Lstm, "lstm-sentiment");
 }
 
-/// The bundled RoBERTa at full size (hidden 384, 12 heads) on both encoder paths: the fused CPU
-/// kernels must give candle's logits for texts of very different lengths in one packed batch.
-#[test]
-fn the_fused_cpu_kernels_agree_with_candle_on_the_default_roberta() {
-    let dir = default_model("roberta-sentiment");
-    let fused = model::load(Kind::Roberta, &dir, &LoadOptions::default()).unwrap();
+/// A bundled model at full size on both paths: the fused CPU kernels must give candle's logits
+/// for texts of very different lengths in one packed batch.
+fn assert_kernels_agree_with_candle(kind: Kind, name: &str) {
+    let dir = default_model(name);
+    let fused = model::load(kind, &dir, &LoadOptions::default()).unwrap();
     let candle = LoadOptions {
         cpu_kernels: false,
         ..LoadOptions::default()
     };
-    let candle = model::load(Kind::Roberta, &dir, &candle).unwrap();
+    let candle = model::load(kind, &dir, &candle).unwrap();
     let long = "Some days the noise in my head is louder than anything around me. ".repeat(12);
     let texts = [
         "ok",
@@ -100,10 +99,20 @@ fn the_fused_cpu_kernels_agree_with_candle_on_the_default_roberta() {
         for (g, w) in got.iter().zip(want) {
             assert!(
                 (g - w).abs() <= 1e-4,
-                "{text:?}: {got:?} vs candle {want:?}"
+                "{name} {text:?}: {got:?} vs candle {want:?}"
             );
         }
     }
+}
+
+#[test]
+fn the_fused_cpu_kernels_agree_with_candle_on_the_default_roberta() {
+    assert_kernels_agree_with_candle(Kind::Roberta, "roberta-sentiment");
+}
+
+#[test]
+fn the_fused_cpu_kernels_agree_with_candle_on_the_default_lstm() {
+    assert_kernels_agree_with_candle(Kind::Lstm, "lstm-sentiment");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Parity with the reference implementations: every fixture model in `tests/fixtures` (written
 //! by `make_fixtures.py` with transformers and the project's PyTorch LSTM) must give the same
 //! token ids, truncation flags and logits (within 1e-4) here, alone and in padded batches.
-//! RoBERTa and BERT are checked on both encoder paths: the fused CPU kernels (the default on a
-//! CPU) and candle's op-by-op path (what a GPU runs).
+//! Every model is checked on both paths: the fused CPU kernels (the default on a CPU) and
+//! candle's op-by-op path (what a GPU runs).
 
 use std::path::{Path, PathBuf};
 
@@ -79,13 +79,11 @@ fn assert_close(name: &str, what: &str, text: &str, got: &[f32], want: &[f32]) {
 /// The whole parity check for one fixture, on every path its kind can take.
 fn check_parity(kind: Kind, name: &str) {
     check_parity_with(kind, name, &LoadOptions::default());
-    if kind == Kind::Roberta {
-        let candle = LoadOptions {
-            cpu_kernels: false,
-            ..LoadOptions::default()
-        };
-        check_parity_with(kind, &format!("{name} (candle path)"), &candle);
-    }
+    let candle = LoadOptions {
+        cpu_kernels: false,
+        ..LoadOptions::default()
+    };
+    check_parity_with(kind, &format!("{name} (candle path)"), &candle);
 }
 
 fn check_parity_with(kind: Kind, label: &str, opts: &LoadOptions) {

@@ -1,6 +1,6 @@
 //! Fused f32 CPU kernels for a transformer encoder's forward pass: dense layers with the bias and
 //! residual folded into the matrix product, LayerNorm, GELU, and self-attention over packed
-//! (unpadded) sequences.
+//! (unpadded) sequences; and LSTM layers over the same packed layout.
 //!
 //! Why this crate exists: run op by op through candle, a MiniLM-sized encoder on a 2-core CPU
 //! spends about half its time outside matrix products: allocating a tensor per element-wise
@@ -17,12 +17,22 @@
 #![warn(missing_debug_implementations, missing_docs, rust_2018_idioms)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn texts_are_laid_end_to_end() {
+        assert_eq!(super::packed_spans([3, 1, 2]), [0..3, 3..4, 4..6]);
+        assert!(super::packed_spans([]).is_empty());
+    }
+}
+
 #[macro_use]
 mod simd;
 
 pub mod activation;
 pub mod attention;
 pub mod dense;
+pub mod lstm;
 pub mod math;
 pub mod norm;
 mod par;
@@ -30,7 +40,21 @@ mod par;
 pub use activation::Activation;
 pub use attention::{Heads, attention};
 pub use dense::Dense;
+pub use lstm::LstmDirection;
 pub use norm::LayerNorm;
+
+/// Each text's range of rows once texts of `lengths` rows are laid end to end: the packed
+/// layout [`attention`] and [`LstmDirection::run`] take.
+pub fn packed_spans(lengths: impl IntoIterator<Item = usize>) -> Vec<std::ops::Range<usize>> {
+    let mut at = 0;
+    lengths
+        .into_iter()
+        .map(|len| {
+            at += len;
+            at - len..at
+        })
+        .collect()
+}
 
 /// Threads the kernels spread work over: the rayon pool's, which `gemm` also uses.
 pub fn threads() -> usize {

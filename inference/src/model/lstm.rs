@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder};
+use moodtracker_kernels::{LstmDirection, lstm::run_layer, packed_spans};
 use serde::Deserialize;
 
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
@@ -108,6 +109,54 @@ impl Direction {
     }
 }
 
+/// Where the recurrence runs.
+#[derive(Debug)]
+enum Recurrence {
+    /// candle, op by op, over the padded batch with a mask: CUDA, or the CPU when asked.
+    Candle {
+        embedding: Embedding,
+        layers: Vec<Vec<Direction>>,
+    },
+    /// The CPU kernels over packed texts.
+    Cpu {
+        /// `(vocab, embed_dim)` row-major.
+        embedding: Vec<f32>,
+        layers: Vec<Vec<LstmDirection>>,
+    },
+}
+
+impl Recurrence {
+    fn new(
+        embedding: Embedding,
+        layers: Vec<Vec<Direction>>,
+        opts: &LoadOptions,
+    ) -> candle_core::Result<Self> {
+        if !(opts.device.is_cpu() && opts.cpu_kernels) {
+            return Ok(Self::Candle { embedding, layers });
+        }
+        let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
+        let direction = |d: &Direction| -> candle_core::Result<LstmDirection> {
+            let (gates, input) = d.input.weight().dims2()?;
+            let bias = d.input.bias().map(flat).transpose()?;
+            Ok(LstmDirection::new(
+                &flat(d.input.weight())?,
+                &flat(&d.w_hh_t.t()?.contiguous()?)?,
+                bias.unwrap_or_else(|| vec![0.0; gates]),
+                input,
+                gates / 4,
+                d.reverse,
+            ))
+        };
+        Ok(Self::Cpu {
+            embedding: flat(embedding.embeddings())?,
+            layers: layers
+                .iter()
+                .map(|layer| layer.iter().map(direction).collect())
+                .collect::<candle_core::Result<_>>()?,
+        })
+    }
+}
+
 /// `new` where `mask` is 1, `old` where it is 0.
 fn blend(mask: &Tensor, new: &Tensor, old: &Tensor) -> candle_core::Result<Tensor> {
     old + (new - old)?.broadcast_mul(mask)?
@@ -119,9 +168,9 @@ pub struct LstmClassifier {
     info: ModelInfo,
     vocab_size: usize,
     pad_token_id: u32,
-    embedding: Embedding,
-    /// Per layer, the forward direction then (if bidirectional) the backward one.
-    layers: Vec<Vec<Direction>>,
+    /// The embedding and, per layer, the forward direction then (if bidirectional) the
+    /// backward one.
+    recurrence: Recurrence,
     classifier: Linear,
     tokenizer: Arc<HfEncoder>,
     device: Device,
@@ -159,25 +208,53 @@ impl LstmClassifier {
             device: device_name(&opts.device),
             dtype: "f32".into(),
         };
+        let embedding =
+            candle_nn::embedding(config.vocab_size, config.embed_dim, vb.pp("embedding"))
+                .map_err(bad)?;
+        let layers = load_layers(&config, &vb.pp("lstm")).map_err(bad)?;
         Ok(Self {
             info,
             vocab_size: config.vocab_size,
             pad_token_id: config.pad_token_id,
-            embedding: candle_nn::embedding(
-                config.vocab_size,
-                config.embed_dim,
-                vb.pp("embedding"),
-            )
-            .map_err(bad)?,
-            layers: load_layers(&config, &vb.pp("lstm")).map_err(bad)?,
+            recurrence: Recurrence::new(embedding, layers, opts).map_err(bad)?,
             classifier,
             tokenizer: Arc::new(HfEncoder::from_dir(dir, config.max_length)?),
             device: opts.device.clone(),
         })
     }
 
+    /// Logits `(batch, labels)` on the CPU kernels, for texts laid end to end.
+    fn logits_packed(
+        &self,
+        embedding: &[f32],
+        layers: &[Vec<LstmDirection>],
+        batch: &[&Encoding],
+    ) -> candle_core::Result<Tensor> {
+        let dim = embedding.len() / self.vocab_size;
+        let spans = packed_spans(batch.iter().map(|e| e.ids.len()));
+        let mut x: Vec<f32> = batch
+            .iter()
+            .flat_map(|e| &e.ids)
+            .flat_map(|&id| &embedding[id as usize * dim..][..dim])
+            .copied()
+            .collect();
+        let mut finals = Vec::new();
+        for layer in layers {
+            (x, finals) = run_layer(layer, &x, &spans);
+        }
+        let width = finals.len() / batch.len();
+        let finals = Tensor::from_vec(finals, (batch.len(), width), &self.device)?;
+        self.classifier.forward(&finals)
+    }
+
     /// Logits `(batch, labels)` for right-padded `ids` `(batch, seq)` of true `lengths`.
-    fn logits(&self, ids: &Tensor, lengths: &[usize]) -> candle_core::Result<Tensor> {
+    fn logits(
+        &self,
+        embedding: &Embedding,
+        layers: &[Vec<Direction>],
+        ids: &Tensor,
+        lengths: &[usize],
+    ) -> candle_core::Result<Tensor> {
         let seq = ids.dim(1)?;
         let mask: Vec<f32> = (0..seq)
             .flat_map(|t| {
@@ -187,9 +264,9 @@ impl LstmClassifier {
             })
             .collect();
         let mask = Tensor::from_vec(mask, (seq, lengths.len(), 1), &self.device)?;
-        let mut x = self.embedding.forward(ids)?;
+        let mut x = embedding.forward(ids)?;
         let mut finals = Vec::new();
-        for layer in &self.layers {
+        for layer in layers {
             let runs = layer
                 .iter()
                 .map(|d| d.run(&x, &mask))
@@ -233,6 +310,12 @@ impl Classifier for LstmClassifier {
             return Ok(Vec::new());
         }
         check_batch(batch, self.info.max_input_tokens, self.vocab_size)?;
+        let (embedding, layers) = match &self.recurrence {
+            Recurrence::Cpu { embedding, layers } => {
+                return Ok(self.logits_packed(embedding, layers, batch)?.to_vec2()?);
+            }
+            Recurrence::Candle { embedding, layers } => (embedding, layers),
+        };
         let width = batch.iter().map(|e| e.ids.len()).max().unwrap_or(0);
         // What padding holds is never read (the mask freezes the state); the pad id is simply
         // the natural filler.
@@ -248,6 +331,6 @@ impl Classifier for LstmClassifier {
             .collect();
         let ids = Tensor::from_vec(ids, (batch.len(), width), &self.device)?;
         let lengths: Vec<usize> = batch.iter().map(|e| e.ids.len()).collect();
-        Ok(self.logits(&ids, &lengths)?.to_vec2()?)
+        Ok(self.logits(embedding, layers, &ids, &lengths)?.to_vec2()?)
     }
 }

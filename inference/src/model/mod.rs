@@ -93,8 +93,8 @@ pub struct LoadOptions {
     /// Label name (case-insensitive) to valence for `mood_score`; `None`, or a label missing
     /// from the map, falls back to [`labels::default_valence`].
     pub valences: Option<HashMap<String, f32>>,
-    /// On the CPU, run the transformer on the fused kernels of `moodtracker-kernels` (the
-    /// default). `false` keeps candle's op-by-op path, the one a GPU runs; the parity tests
+    /// On the CPU, run the transformer and the LSTM on the fused kernels of
+    /// `moodtracker-kernels` (the default). `false` keeps candle's op-by-op path, the one a GPU runs; the parity tests
     /// check both.
     pub cpu_kernels: bool,
 }

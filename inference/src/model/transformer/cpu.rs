@@ -9,7 +9,9 @@ use std::ops::Range;
 
 use candle_core::Tensor;
 use candle_nn::Activation as CandleActivation;
-use moodtracker_kernels::{Activation, Dense, Heads, LayerNorm, attention, dense::add_bias};
+use moodtracker_kernels::{
+    Activation, Dense, Heads, LayerNorm, attention, dense::add_bias, packed_spans,
+};
 
 use super::{Encoder, EncoderConfig, Layer, position_ids};
 
@@ -63,7 +65,7 @@ impl CpuEncoder {
     /// `(rows.len(), hidden)` row-major: the last layer's state at each text's first token, as
     /// [`Encoder::first_token`] gives it. Each row is a whole text, special tokens included.
     pub fn first_token(&self, rows: &[&[u32]]) -> Vec<f32> {
-        let spans = spans(rows);
+        let spans = packed_spans(rows.iter().map(|r| r.len()));
         let mut x = self.embed(rows);
         let Some((last, layers)) = self.layers.split_last() else {
             return spans
@@ -208,17 +210,6 @@ impl CpuLayer {
     }
 }
 
-/// Each row's range of positions once the rows are laid end to end.
-fn spans(rows: &[&[u32]]) -> Vec<Range<usize>> {
-    let mut at = 0;
-    rows.iter()
-        .map(|row| {
-            at += row.len();
-            at - row.len()..at
-        })
-        .collect()
-}
-
 /// The kernels' version of a checkpoint's `hidden_act`, if they have it.
 fn activation(act: CandleActivation) -> Option<Activation> {
     match act {
@@ -254,12 +245,6 @@ fn norm(layer_norm: &candle_nn::LayerNorm, eps: f32) -> candle_core::Result<Laye
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rows_are_laid_end_to_end() {
-        let rows: [&[u32]; 3] = [&[1, 2, 3], &[4], &[5, 6]];
-        assert_eq!(spans(&rows), [0..3, 3..4, 4..6]);
-    }
 
     #[test]
     fn activations_without_a_kernel_stay_on_candle() {
