@@ -56,6 +56,14 @@ pub fn packed_spans(lengths: impl IntoIterator<Item = usize>) -> Vec<std::ops::R
         .collect()
 }
 
+/// Runs `f` on a thread of the rayon pool and returns its result. A forward pass alternates
+/// parallel steps with short serial ones; run from outside the pool, the serial steps compete
+/// for a core with pool threads still spinning for the next task, and each parallel step pays
+/// a hand-off both ways. On a pool thread the serial steps run where the work already is.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// Threads the kernels spread work over: the rayon pool's, which `gemm` also uses.
 pub fn threads() -> usize {
     rayon::current_num_threads()

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Embedding, Linear, VarBuilder};
-use moodtracker_kernels::{LstmDirection, lstm::run_layer, packed_spans};
+use moodtracker_kernels::{LstmDirection, lstm::run_layer, on_pool, packed_spans};
 use serde::Deserialize;
 
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
@@ -238,10 +238,13 @@ impl LstmClassifier {
             .flat_map(|&id| &embedding[id as usize * dim..][..dim])
             .copied()
             .collect();
-        let mut finals = Vec::new();
-        for layer in layers {
-            (x, finals) = run_layer(layer, &x, &spans);
-        }
+        let finals = on_pool(|| {
+            let mut finals = Vec::new();
+            for layer in layers {
+                (x, finals) = run_layer(layer, &x, &spans);
+            }
+            finals
+        });
         let width = finals.len() / batch.len();
         let finals = Tensor::from_vec(finals, (batch.len(), width), &self.device)?;
         self.classifier.forward(&finals)

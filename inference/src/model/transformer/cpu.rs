@@ -10,7 +10,7 @@ use std::ops::Range;
 use candle_core::Tensor;
 use candle_nn::Activation as CandleActivation;
 use moodtracker_kernels::{
-    Activation, Dense, Heads, LayerNorm, attention, dense::add_bias, packed_spans,
+    Activation, Dense, Heads, LayerNorm, attention, dense::add_bias, on_pool, packed_spans,
 };
 
 use super::{Encoder, EncoderConfig, Layer, position_ids};
@@ -65,6 +65,10 @@ impl CpuEncoder {
     /// `(rows.len(), hidden)` row-major: the last layer's state at each text's first token, as
     /// [`Encoder::first_token`] gives it. Each row is a whole text, special tokens included.
     pub fn first_token(&self, rows: &[&[u32]]) -> Vec<f32> {
+        on_pool(|| self.first_token_here(rows))
+    }
+
+    fn first_token_here(&self, rows: &[&[u32]]) -> Vec<f32> {
         let spans = packed_spans(rows.iter().map(|r| r.len()));
         let mut x = self.embed(rows);
         let Some((last, layers)) = self.layers.split_last() else {
