@@ -2,6 +2,7 @@
 
     pip install -r inference/benches/requirements.txt
     python inference/benches/reference.py --threads N
+    python inference/benches/compare.py --rounds 3 --threads N   # both sides, alternated
 
 Same model shape (all-MiniLM-L6-v2: BERT, 6 layers, hidden 384, 12 heads, intermediate 1536) with
 random weights and a 3-label classification head, f32 on the CPU, N intra-op threads for both

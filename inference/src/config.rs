@@ -8,6 +8,7 @@
 //! | `INFERENCE_ROBERTA_MODEL` | `models/roberta-sentiment` | RoBERTa-family model directory |
 //! | `INFERENCE_LSTM_MODEL` | `models/lstm-sentiment` | LSTM model directory |
 //! | `INFERENCE_DEVICE` | `cpu` | `cpu`, `cuda` or `cuda:N` (CUDA needs the `cuda` feature) |
+//! | `INFERENCE_THREADS` | the CPUs the process may use | threads a CPU forward pass spreads over |
 //! | `INFERENCE_MAX_BATCH_SIZE` | `32` | texts in one forward pass |
 //! | `INFERENCE_MAX_BATCH_TOKENS` | `16384` | padded tokens (texts x longest) in one forward pass |
 //! | `INFERENCE_MAX_BATCH_WAIT_MS` | `5` | how long a batch waits for company |
@@ -52,6 +53,9 @@ pub struct Config {
     pub roberta_model: PathBuf,
     pub lstm_model: PathBuf,
     pub device: DeviceSpec,
+    /// Compute threads for the CPU kernels; `None` leaves rayon's default, the CPUs this
+    /// process may use (a container's CPU limit included).
+    pub threads: Option<usize>,
     pub batch: BatchLimits,
     pub limits: RequestLimits,
     /// Label name to valence; `None` keeps the models' defaults.
@@ -91,6 +95,7 @@ struct Raw {
     roberta_model: Option<PathBuf>,
     lstm_model: Option<PathBuf>,
     device: Option<String>,
+    threads: Option<String>,
     max_batch_size: Option<String>,
     max_batch_tokens: Option<String>,
     max_batch_wait_ms: Option<String>,
@@ -148,6 +153,10 @@ impl Config {
                 .lstm_model
                 .unwrap_or_else(|| "models/lstm-sentiment".into()),
             device: parse_device(raw.device.as_deref().unwrap_or("cpu"))?,
+            threads: raw
+                .threads
+                .map(|n| positive("INFERENCE_THREADS", Some(n), 1))
+                .transpose()?,
             batch: BatchLimits {
                 max_batch_size: positive("INFERENCE_MAX_BATCH_SIZE", raw.max_batch_size, 32)?,
                 max_batch_tokens: positive(
@@ -293,6 +302,7 @@ mod tests {
             PathBuf::from("models/roberta-sentiment")
         );
         assert_eq!(config.device, DeviceSpec::Cpu);
+        assert_eq!(config.threads, None);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
     }
@@ -303,6 +313,7 @@ mod tests {
             ("INFERENCE_MAX_BATCH_SIZE", "8"),
             ("INFERENCE_MAX_BATCH_WAIT_MS", "2"),
             ("INFERENCE_MAX_QUEUE", "3"),
+            ("INFERENCE_THREADS", "4"),
             ("INFERENCE_VALENCES", "Negative=1, positive=9"),
             ("LOG_LEVEL", "debug"),
             ("LOG_FORMAT", "pretty"),
@@ -311,6 +322,7 @@ mod tests {
         assert_eq!(config.batch.max_batch_size, 8);
         assert_eq!(config.batch.max_wait, Duration::from_millis(2));
         assert_eq!(config.limits.max_queue, 3);
+        assert_eq!(config.threads, Some(4));
         let valences = config.valences.unwrap();
         assert_eq!(valences["negative"], 1.0);
         assert_eq!(valences["positive"], 9.0);

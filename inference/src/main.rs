@@ -32,6 +32,8 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), Error> {
+    let threads = moodtracker_kernels::init_threads(config.threads);
+    tracing::info!(threads, "compute threads for CPU forward passes");
     let grpc = bind(config.grpc_addr, "INFERENCE_GRPC_ADDR").await?;
     let metrics = bind(config.metrics_addr, "INFERENCE_METRICS_ADDR").await?;
     run(config, grpc, metrics, shutdown_signal()).await

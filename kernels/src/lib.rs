@@ -64,6 +64,20 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// Sizes the thread pool every kernel (and `gemm`) runs on: `count` threads, or rayon's default, the
+/// CPUs this process may use (a container's CPU limit included). Only the first call in a
+/// process can size it; later calls, or a pool another library already started, keep the pool
+/// as it is. Returns the size in effect.
+pub fn init_threads(count: Option<usize>) -> usize {
+    let mut pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("compute-{i}"));
+    if let Some(n) = count {
+        pool = pool.num_threads(n);
+    }
+    // An error only means the global pool already exists; its size is reported below.
+    let _ = pool.build_global();
+    threads()
+}
+
 /// Threads the kernels spread work over: the rayon pool's, which `gemm` also uses.
 pub fn threads() -> usize {
     rayon::current_num_threads()
