@@ -10,6 +10,7 @@ use std::ops::Range;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
+use crate::par::SharedMut;
 use crate::{math, simd};
 
 /// Queries, keys or values inside a row-major buffer: head `h` of row `t` is
@@ -46,14 +47,6 @@ impl Heads<'_> {
     }
 }
 
-/// A raw output pointer that tasks writing disjoint parts of one buffer can share.
-#[derive(Clone, Copy)]
-struct Out(*mut f32);
-// SAFETY: every task writes a region no other task touches (its sequence's rows, its head's
-// columns), and the buffer outlives the parallel loop.
-unsafe impl Send for Out {}
-unsafe impl Sync for Out {}
-
 /// `softmax(Q Kᵀ / √head_dim) V` for every sequence and head. Sequence `s` attends from query
 /// rows `q_spans[s]` of `q` to key and value rows `kv_spans[s]` of `k` and `v`. The result has
 /// one `heads * head_dim`-wide row per query row: as many rows as `q_spans` reach.
@@ -82,7 +75,7 @@ pub fn attention(
     v.check(kv_end, width, "values");
 
     let mut out = vec![0f32; end * width];
-    let ptr = Out(out.as_mut_ptr());
+    let ptr = SharedMut(out.as_mut_ptr());
     let task = |i: usize| {
         let (s, h) = (i / heads, i % heads);
         // SAFETY: spans and views are checked above; this task writes only rows `q_spans[s]`,
@@ -118,7 +111,7 @@ unsafe fn one_head(
     head: usize,
     head_dim: usize,
     width: usize,
-    out: Out,
+    out: SharedMut,
 ) {
     let (m, n, d) = (q_span.len(), kv_span.len(), head_dim);
     let mut scores = vec![0f32; m * n];
@@ -154,7 +147,7 @@ unsafe fn one_head(
             m,
             d,
             n,
-            out.0.add(q_span.start * width + head * d),
+            out.add(q_span.start * width + head * d),
             1,
             width as isize,
             false,

@@ -22,3 +22,23 @@ pub(crate) fn for_row_blocks(xs: &mut [f32], width: usize, f: impl Fn(&mut [f32]
         .enumerate()
         .for_each(|(i, block)| f(block, i * rows_per_block));
 }
+
+/// A raw output pointer that tasks writing disjoint parts of one buffer can share.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedMut(pub(crate) *mut f32);
+// SAFETY: users give every task a region of the buffer no other task touches, and keep the
+// buffer alive until the parallel loop has finished.
+unsafe impl Send for SharedMut {}
+unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// The pointer `offset` elements in. A method, so closures capture the `Send` wrapper and
+    /// not its raw field.
+    ///
+    /// # Safety
+    /// As for `pointer::add`: the offset must stay inside the buffer.
+    pub(crate) unsafe fn add(self, offset: usize) -> *mut f32 {
+        // SAFETY: the caller's.
+        unsafe { self.0.add(offset) }
+    }
+}
