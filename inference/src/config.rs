@@ -9,6 +9,7 @@
 //! | `INFERENCE_LSTM_MODEL` | `models/lstm-sentiment` | LSTM model directory |
 //! | `INFERENCE_DEVICE` | `cpu` | `cpu`, `cuda` or `cuda:N` (CUDA needs the `cuda` feature) |
 //! | `INFERENCE_THREADS` | the CPUs the process may use | threads a CPU forward pass spreads over |
+//! | `INFERENCE_CPU_KERNELS` | `true` | `false`: candle's op-by-op path on the CPU too (A/B, triage) |
 //! | `INFERENCE_MAX_BATCH_SIZE` | `32` | texts in one forward pass |
 //! | `INFERENCE_MAX_BATCH_TOKENS` | `16384` | padded tokens (texts x longest) in one forward pass |
 //! | `INFERENCE_MAX_BATCH_WAIT_MS` | `5` | how long a batch waits for company |
@@ -56,6 +57,9 @@ pub struct Config {
     /// Compute threads for the CPU kernels; `None` leaves rayon's default, the CPUs this
     /// process may use (a container's CPU limit included).
     pub threads: Option<usize>,
+    /// Run CPU forward passes on the fused kernels (default); `false` keeps candle's op-by-op
+    /// path, the GPU's, on the CPU as well: for comparing the two or ruling the kernels out.
+    pub cpu_kernels: bool,
     pub batch: BatchLimits,
     pub limits: RequestLimits,
     /// Label name to valence; `None` keeps the models' defaults.
@@ -96,6 +100,7 @@ struct Raw {
     lstm_model: Option<PathBuf>,
     device: Option<String>,
     threads: Option<String>,
+    cpu_kernels: Option<String>,
     max_batch_size: Option<String>,
     max_batch_tokens: Option<String>,
     max_batch_wait_ms: Option<String>,
@@ -157,6 +162,7 @@ impl Config {
                 .threads
                 .map(|n| positive("INFERENCE_THREADS", Some(n), 1))
                 .transpose()?,
+            cpu_kernels: parse("INFERENCE_CPU_KERNELS", raw.cpu_kernels, true)?,
             batch: BatchLimits {
                 max_batch_size: positive("INFERENCE_MAX_BATCH_SIZE", raw.max_batch_size, 32)?,
                 max_batch_tokens: positive(
@@ -302,7 +308,7 @@ mod tests {
             PathBuf::from("models/roberta-sentiment")
         );
         assert_eq!(config.device, DeviceSpec::Cpu);
-        assert_eq!(config.threads, None);
+        assert_eq!((config.threads, config.cpu_kernels), (None, true));
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
     }
@@ -314,6 +320,7 @@ mod tests {
             ("INFERENCE_MAX_BATCH_WAIT_MS", "2"),
             ("INFERENCE_MAX_QUEUE", "3"),
             ("INFERENCE_THREADS", "4"),
+            ("INFERENCE_CPU_KERNELS", "false"),
             ("INFERENCE_VALENCES", "Negative=1, positive=9"),
             ("LOG_LEVEL", "debug"),
             ("LOG_FORMAT", "pretty"),
@@ -322,7 +329,7 @@ mod tests {
         assert_eq!(config.batch.max_batch_size, 8);
         assert_eq!(config.batch.max_wait, Duration::from_millis(2));
         assert_eq!(config.limits.max_queue, 3);
-        assert_eq!(config.threads, Some(4));
+        assert_eq!((config.threads, config.cpu_kernels), (Some(4), false));
         let valences = config.valences.unwrap();
         assert_eq!(valences["negative"], 1.0);
         assert_eq!(valences["positive"], 9.0);
@@ -372,6 +379,8 @@ mod tests {
     fn rejects_an_unknown_device_zero_limits_and_bad_valences() {
         assert!(config(&[("INFERENCE_DEVICE", "tpu")]).is_err());
         assert!(config(&[("INFERENCE_MAX_BATCH_SIZE", "0")]).is_err());
+        assert!(config(&[("INFERENCE_THREADS", "0")]).is_err());
+        assert!(config(&[("INFERENCE_CPU_KERNELS", "maybe")]).is_err());
         assert!(config(&[("INFERENCE_VALENCES", "negative")]).is_err());
         assert!(config(&[("INFERENCE_VALENCES", "negative=high")]).is_err());
         assert!(config(&[("LOG_FORMAT", "xml")]).is_err());

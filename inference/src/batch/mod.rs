@@ -67,7 +67,7 @@ impl Models {
         let options = LoadOptions {
             device: device(config.device)?,
             valences: config.valences.clone(),
-            ..LoadOptions::default()
+            cpu_kernels: config.cpu_kernels,
         };
         let loading = [
             (Kind::Roberta, config.roberta_model.clone()),
