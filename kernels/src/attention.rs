@@ -186,12 +186,7 @@ multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pseudo_random(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i + seed) * 2_654_435_761) % 10_007) as f32 / 2_501.0 - 2.0)
-            .collect()
-    }
+    use crate::testing::pseudo_random;
 
     /// Attention for one sequence and head in f64, straight from the definition.
     fn naive(q: &[Vec<f64>], k: &[Vec<f64>], v: &[Vec<f64>]) -> Vec<Vec<f64>> {
@@ -225,7 +220,7 @@ mod tests {
             })
             .collect();
         let rows: usize = lengths.iter().sum();
-        let qkv = pseudo_random(rows * 3 * hidden, 3);
+        let qkv = pseudo_random(rows * 3 * hidden, 3, 2.0);
         let view = |offset| Heads {
             data: &qkv,
             stride: 3 * hidden,

@@ -57,8 +57,13 @@ impl Dense {
 
     /// `x Wᵀ + b` for every `inputs`-wide row of `x`.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
-        let mut out = self.matmul(x, 0..self.outputs);
-        add_bias(&mut out, &self.bias);
+        self.forward_columns(x, 0..self.outputs)
+    }
+
+    /// [`Dense::forward`] restricted to output columns `cols`: `(rows, cols.len())`.
+    pub fn forward_columns(&self, x: &[f32], cols: Range<usize>) -> Vec<f32> {
+        let mut out = self.matmul(x, cols.clone());
+        add_bias(&mut out, &self.bias[cols]);
         out
     }
 
@@ -177,24 +182,19 @@ multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pseudo_random(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i + seed) * 2_654_435_761) % 10_007) as f32 / 5_003.5 - 1.0)
-            .collect()
-    }
+    use crate::testing::pseudo_random;
 
     #[test]
     fn matches_the_definition_for_whole_and_partial_outputs() {
         // Big enough that the few-rows column split and gemm's own split both run (on a machine
         // with more than one thread), with column ranges that are not multiples of 16.
         let (inputs, outputs) = (128, 200);
-        let weight = pseudo_random(outputs * inputs, 1);
-        let bias = pseudo_random(outputs, 2);
+        let weight = pseudo_random(outputs * inputs, 1, 1.0);
+        let bias = pseudo_random(outputs, 2, 1.0);
         let dense = Dense::new(&weight, bias.clone(), outputs, inputs);
         let cols = 37..181;
         for rows in [1, 16, 64, 65, 300] {
-            let x = pseudo_random(rows * inputs, rows);
+            let x = pseudo_random(rows * inputs, rows, 1.0);
             let want = |r: usize, o: usize| -> f32 {
                 (0..inputs)
                     .map(|i| x[r * inputs + i] * weight[o * inputs + i])

@@ -17,15 +17,6 @@
 #![warn(missing_debug_implementations, missing_docs, rust_2018_idioms)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn texts_are_laid_end_to_end() {
-        assert_eq!(super::packed_spans([3, 1, 2]), [0..3, 3..4, 4..6]);
-        assert!(super::packed_spans([]).is_empty());
-    }
-}
-
 #[macro_use]
 mod simd;
 
@@ -81,4 +72,27 @@ pub fn init_threads(count: Option<usize>) -> usize {
 /// Threads the kernels spread work over: the rayon pool's, which `gemm` also uses.
 pub fn threads() -> usize {
     rayon::current_num_threads()
+}
+
+/// Inputs for the kernels' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// `n` values spread over `[-scale, scale)` in a fixed, seed-dependent scramble.
+    pub(crate) fn pseudo_random(n: usize, seed: usize, scale: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let unit = (((i + seed) * 2_654_435_761) % 10_007) as f32 / 10_007.0;
+                (2.0 * unit - 1.0) * scale
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn texts_are_laid_end_to_end() {
+        assert_eq!(super::packed_spans([3, 1, 2]), [0..3, 3..4, 4..6]);
+        assert!(super::packed_spans([]).is_empty());
+    }
 }

@@ -197,12 +197,7 @@ fn sigmoid(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pseudo_random(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i + seed) * 2_654_435_761) % 10_007) as f32 / 5_003.5 - 1.0)
-            .collect()
-    }
+    use crate::testing::pseudo_random;
 
     /// One text through one direction, step by step in f64, straight from PyTorch's equations.
     fn naive(
@@ -241,9 +236,9 @@ mod tests {
     #[test]
     fn packed_texts_match_the_equations_in_both_directions() {
         let (input, hidden) = (6, 5);
-        let w_ih = pseudo_random(4 * hidden * input, 1);
-        let w_hh = pseudo_random(4 * hidden * hidden, 2);
-        let bias = pseudo_random(4 * hidden, 3);
+        let w_ih = pseudo_random(4 * hidden * input, 1, 1.0);
+        let w_hh = pseudo_random(4 * hidden * hidden, 2, 1.0);
+        let bias = pseudo_random(4 * hidden, 3, 1.0);
         let lengths = [3, 7, 1, 7, 4];
         let spans: Vec<Range<usize>> = lengths
             .iter()
@@ -253,7 +248,7 @@ mod tests {
             })
             .collect();
         let tokens: usize = lengths.iter().sum();
-        let x = pseudo_random(tokens * input, 4);
+        let x = pseudo_random(tokens * input, 4, 1.0);
         let directions = [false, true]
             .map(|reverse| LstmDirection::new(&w_ih, &w_hh, bias.clone(), input, hidden, reverse));
         let (outputs, finals) = run_layer(&directions, &x, &spans);

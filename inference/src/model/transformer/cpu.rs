@@ -9,9 +9,7 @@ use std::ops::Range;
 
 use candle_core::Tensor;
 use candle_nn::Activation as CandleActivation;
-use moodtracker_kernels::{
-    Activation, Dense, Heads, LayerNorm, attention, dense::add_bias, on_pool, packed_spans,
-};
+use moodtracker_kernels::{Activation, Dense, Heads, LayerNorm, attention, on_pool, packed_spans};
 
 use super::{Encoder, EncoderConfig, Layer, position_ids};
 
@@ -132,8 +130,7 @@ impl CpuLayer {
         activation: Activation,
     ) -> Vec<f32> {
         let (h, heads) = (config.hidden_size, config.num_attention_heads);
-        let mut qkv = self.qkv.matmul(x, 0..3 * h);
-        add_bias(&mut qkv, self.qkv.bias(0..3 * h));
+        let qkv = self.qkv.forward(x);
         let view = |offset| Heads {
             data: &qkv,
             stride: 3 * h,
@@ -161,15 +158,13 @@ impl CpuLayer {
         activation: Activation,
     ) -> Vec<f32> {
         let (h, heads) = (config.hidden_size, config.num_attention_heads);
-        let mut kv = self.qkv.matmul(x, h..3 * h);
-        add_bias(&mut kv, self.qkv.bias(h..3 * h));
+        let kv = self.qkv.forward_columns(x, h..3 * h);
         let firsts: Vec<f32> = spans
             .iter()
             .flat_map(|s| &x[s.start * h..][..h])
             .copied()
             .collect();
-        let mut q = self.qkv.matmul(&firsts, 0..h);
-        add_bias(&mut q, self.qkv.bias(0..h));
+        let q = self.qkv.forward_columns(&firsts, 0..h);
         let first_spans: Vec<Range<usize>> = (0..spans.len()).map(|i| i..i + 1).collect();
         let queries = Heads {
             data: &q,
