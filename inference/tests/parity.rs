@@ -135,6 +135,11 @@ fn bert_on_the_roberta_path_matches_transformers() {
 }
 
 #[test]
+fn xlm_roberta_on_the_roberta_path_matches_transformers() {
+    check_parity(Kind::Roberta, "xlmr-tiny");
+}
+
+#[test]
 fn one_layer_unidirectional_lstm_matches_pytorch() {
     check_parity(Kind::Lstm, "lstm-tiny");
 }
