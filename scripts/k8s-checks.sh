@@ -6,6 +6,7 @@
 #   - kubectl kustomize of every overlay in k8s/overlays;
 #   - every rendered manifest through kubernetes-validate --strict for Kubernetes 1.29 and the
 #     newest version it knows, and through scripts/k8s_policy.py (hardening, labels, probes);
+#   - the inference thread count the chart derives from the CPU request;
 #   - hadolint on both Dockerfiles, and every workspace member copied into each build stage;
 #   - skaffold.yaml against the skaffold v4beta13 JSON schema (from ../shared/schemas).
 # Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
@@ -118,6 +119,25 @@ check_refusals() {
   refuse "source=huggingface without repositories" --set inference.model.source=huggingface
 }
 
+# threads WANT ARGS...: the inference ConfigMap's INFERENCE_THREADS, rendered with ARGS, is WANT.
+threads() {
+  local want="$1" got; shift
+  got="$(helm_ template moodtracker "$CHART" "$@" 2>&1 | sed -n 's/^ *INFERENCE_THREADS: "\(.*\)"$/\1/p')"
+  if [ "$got" = "$want" ]; then pass "chart: INFERENCE_THREADS=\"$want\" with ${*:-the defaults}"
+  else fail "chart: INFERENCE_THREADS with ${*:-the defaults} is \"$got\", want \"$want\""; fi
+}
+
+# With no CPU limit, the inference process would size its pool by the node's CPUs: the chart
+# derives the thread count from the CPU request instead.
+check_threads() {
+  [ -z "$HELM" ] && return
+  threads 1
+  threads 2 --set inference.resources.requests.cpu=1500m
+  threads 1 --set inference.resources.requests.cpu=250m
+  threads 3 --set inference.resources.requests.cpu=2.5
+  threads 6 --set inference.threads=6
+}
+
 check_kustomize() {
   if [ -z "$KUBECTL" ]; then skip "kubectl kustomize of k8s/overlays"; return; fi
   local overlay name
@@ -171,6 +191,7 @@ NEWEST_K8S="$([ -n "$KUBERNETES_VALIDATE" ] && newest_k8s || echo none)"
 echo "== delivery checks (helm ${HELM:+$(helm_ version --short)}, kubernetes $OLDEST_K8S and $NEWEST_K8S)"
 check_chart
 check_refusals
+check_threads
 check_kustomize
 check_dockerfiles
 check_skaffold

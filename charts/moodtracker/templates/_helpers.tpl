@@ -151,3 +151,21 @@ Refusals at render time: combinations that would deploy something broken or unsa
 {{- fail "inference.model.source=huggingface needs inference.model.huggingface.roberta.repo and .lstm.repo" }}
 {{- end }}
 {{- end }}
+
+{{/*
+INFERENCE_THREADS: inference.threads, or else the CPU request rounded up ("1" -> 1, "1500m" -> 2,
+"2.5" -> 3), or else "" (unset: the process counts the CPUs it may use).
+*/}}
+{{- define "moodtracker.inference.threads" -}}
+{{- $inf := .Values.inference -}}
+{{- if $inf.threads -}}
+{{- $inf.threads -}}
+{{- else -}}
+{{- $cpu := toString (dig "requests" "cpu" "" ($inf.resources | default dict)) -}}
+{{- if hasSuffix "m" $cpu -}}
+{{- max 1 (div (add (atoi (trimSuffix "m" $cpu)) 999) 1000) -}}
+{{- else if $cpu -}}
+{{- max 1 (int (ceil (float64 $cpu))) -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
