@@ -166,6 +166,7 @@ fn model_info_describes_the_checkpoint() {
         (64, "roberta")
     );
     assert_eq!((info.device.as_str(), info.dtype.as_str()), ("cpu", "f32"));
+    assert_eq!(info.backend, "cpu-kernels");
     assert_eq!(info.version.len(), 16);
     assert!(info.version.chars().all(|c| c.is_ascii_hexdigit()));
     let (multi, _) = load(Kind::Roberta, "roberta-multi");

@@ -14,7 +14,8 @@ use std::{
 };
 
 use moodtracker_proto::inference::v1::{
-    ClassifyRequest, ListModelsRequest, ModelKind, SERVICE_NAME, inference_client::InferenceClient,
+    ClassifyRequest, ClassifyResponse, ListModelsRequest, ModelKind, SERVICE_NAME,
+    inference_client::InferenceClient,
 };
 use opentelemetry_proto::tonic::{
     self as otlp,
@@ -400,10 +401,60 @@ async fn lists_both_models_with_labels_version_device_and_dtype() {
         assert_eq!(model.valences.len(), model.labels.len());
         assert!(model.version.len() >= 16, "version {:?}", model.version);
         assert_eq!(
-            (model.device.as_str(), model.dtype.as_str()),
-            ("cpu", "f32")
+            (
+                model.device.as_str(),
+                model.dtype.as_str(),
+                model.backend.as_str()
+            ),
+            ("cpu", "f32", "cpu-kernels")
         );
         assert!(model.max_input_tokens > 2);
+    }
+}
+
+async fn classify(server: &Server, request: ClassifyRequest) -> ClassifyResponse {
+    server
+        .client()
+        .await
+        .classify(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// `INFERENCE_CPU_KERNELS=false` puts both models on candle's op-by-op path, says so in
+/// `ListModels`, and classifies as the kernels do.
+#[tokio::test]
+async fn the_candle_path_can_be_chosen_and_agrees_with_the_kernels() {
+    let kernels = spawn_server(&[]).await.ready().await;
+    let candle = spawn_server(&[("INFERENCE_CPU_KERNELS", "false")])
+        .await
+        .ready()
+        .await;
+    let models = candle
+        .client()
+        .await
+        .list_models(ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .models;
+    let backends: Vec<&str> = models.iter().map(|m| m.backend.as_str()).collect();
+    assert_eq!(backends, ["candle", "candle"]);
+
+    let mut with_logits = request(TEXTS);
+    with_logits.include_logits = true;
+    let (a, b) = (
+        classify(&kernels, with_logits.clone()).await,
+        classify(&candle, with_logits).await,
+    );
+    for (x, y) in a.results.iter().zip(&b.results) {
+        for (p, q) in x.outputs.iter().zip(&y.outputs) {
+            assert_eq!((p.model, &p.label), (q.model, &q.label));
+            for (l, m) in p.logits.iter().zip(&q.logits) {
+                assert!((l - m).abs() <= 1e-4, "{:?} vs {:?}", p.logits, q.logits);
+            }
+        }
     }
 }
 

@@ -67,6 +67,7 @@ fn info() -> ModelInfo {
         max_input_tokens: 64,
         device: "cpu".into(),
         dtype: "f32".into(),
+        backend: "test",
     }
 }
 

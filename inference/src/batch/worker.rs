@@ -79,6 +79,7 @@ fn warm_up(classifier: Box<dyn Classifier>) -> Result<Box<dyn Classifier>, Error
         name = %info.name,
         version = %info.version,
         device = %info.device,
+        backend = info.backend,
         warm_up_ms = started.elapsed().as_millis() as u64,
         "model loaded and warmed up"
     );

@@ -103,5 +103,6 @@ fn model_info(info: &ModelInfo) -> pb::ModelInfo {
         dtype: info.dtype.clone(),
         valences: info.labels.valences.clone(),
         architecture: info.architecture.clone(),
+        backend: info.backend.into(),
     }
 }

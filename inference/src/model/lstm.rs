@@ -18,7 +18,10 @@ use serde::Deserialize;
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
 use super::roberta::{check_batch, model_name};
 use super::tokenize::HfEncoder;
-use super::{Classifier, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder};
+use super::{
+    BACKEND_CANDLE, BACKEND_CPU_KERNELS, Classifier, Encoding, Kind, LoadOptions, ModelInfo,
+    TextEncoder,
+};
 use crate::Error;
 
 const MODEL_TYPE: &str = "lstm_classifier";
@@ -198,6 +201,11 @@ impl LstmClassifier {
             vb.pp("classifier"),
         )
         .map_err(bad)?;
+        let embedding =
+            candle_nn::embedding(config.vocab_size, config.embed_dim, vb.pp("embedding"))
+                .map_err(bad)?;
+        let layers = load_layers(&config, &vb.pp("lstm")).map_err(bad)?;
+        let recurrence = Recurrence::new(embedding, layers, opts).map_err(bad)?;
         let info = ModelInfo {
             kind: Kind::Lstm,
             name: model_name(dir),
@@ -207,16 +215,16 @@ impl LstmClassifier {
             max_input_tokens: config.max_length,
             device: device_name(&opts.device),
             dtype: "f32".into(),
+            backend: match recurrence {
+                Recurrence::Cpu { .. } => BACKEND_CPU_KERNELS,
+                Recurrence::Candle { .. } => BACKEND_CANDLE,
+            },
         };
-        let embedding =
-            candle_nn::embedding(config.vocab_size, config.embed_dim, vb.pp("embedding"))
-                .map_err(bad)?;
-        let layers = load_layers(&config, &vb.pp("lstm")).map_err(bad)?;
         Ok(Self {
             info,
             vocab_size: config.vocab_size,
             pad_token_id: config.pad_token_id,
-            recurrence: Recurrence::new(embedding, layers, opts).map_err(bad)?,
+            recurrence,
             classifier,
             tokenizer: Arc::new(HfEncoder::from_dir(dir, config.max_length)?),
             device: opts.device.clone(),

@@ -60,7 +60,14 @@ pub struct ModelInfo {
     pub device: String,
     /// "f32", "f16", "bf16".
     pub dtype: String,
+    /// What runs the forward pass: [`BACKEND_CPU_KERNELS`] or [`BACKEND_CANDLE`].
+    pub backend: &'static str,
 }
+
+/// [`ModelInfo::backend`] of a model on the fused CPU kernels (`moodtracker-kernels`).
+pub const BACKEND_CPU_KERNELS: &str = "cpu-kernels";
+/// [`ModelInfo::backend`] of a model on candle's tensor ops.
+pub const BACKEND_CANDLE: &str = "candle";
 
 /// A model's labels in id order, how to score them, and each label's valence for `mood_score`.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
 use super::tokenize::HfEncoder;
 use super::transformer::{Batch, Encoder, EncoderConfig, cpu::CpuEncoder};
-use super::{Classifier, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder};
+use super::{
+    BACKEND_CANDLE, BACKEND_CPU_KERNELS, Classifier, Encoding, Kind, LoadOptions, ModelInfo,
+    TextEncoder,
+};
 use crate::Error;
 
 /// `config.json` as this module reads it.
@@ -140,6 +143,10 @@ impl RobertaClassifier {
             max_input_tokens: enc.max_input_tokens(),
             device: device_name(&opts.device),
             dtype: "f32".into(),
+            backend: match backbone {
+                Backbone::Cpu(_) => BACKEND_CPU_KERNELS,
+                Backbone::Candle(_) => BACKEND_CANDLE,
+            },
         };
         Ok(Self {
             info,
