@@ -2,8 +2,8 @@
 //! in `mod.rs`, with each element-wise step fused into the pass beside it and a batch's texts
 //! packed end to end instead of padded to the longest.
 //!
-//! Chosen whenever a model runs on the CPU. Candle's op-by-op path stays for CUDA, and the
-//! tests hold this one to it and to transformers.
+//! Chosen when a model runs on the CPU (unless `LoadOptions::cpu_kernels` is off). Candle's
+//! op-by-op path stays for CUDA, and the tests hold this one to it and to transformers.
 
 use std::ops::Range;
 
