@@ -89,14 +89,26 @@ impl Dense {
                 let (first, width) = (b * block, block.min(n - b * block));
                 // SAFETY: as below, for columns `first..first + width` of `out` and of `cols`;
                 // each task writes only its own columns.
-                unsafe { self.product(x, m, k, cols.start + first, width, dst.add(first), n) }
+                unsafe {
+                    self.product(
+                        x,
+                        m,
+                        k,
+                        cols.start + first,
+                        width,
+                        dst.add(first),
+                        n,
+                        Parallelism::None,
+                    )
+                }
             });
             return out;
         }
         // SAFETY: `x` holds `m` rows of `k`; the weight holds `k` rows of `outputs` and columns
         // `cols` lie inside them (checked above); `out` holds `m` rows of `n`.
         unsafe {
-            self.product(x, m, k, cols.start, n, out.as_mut_ptr(), n);
+            let threads = parallelism(m * n * k);
+            self.product(x, m, k, cols.start, n, out.as_mut_ptr(), n, threads);
         }
         out
     }
@@ -104,7 +116,8 @@ impl Dense {
 
 impl Dense {
     /// `dst[r][c] = Σ_i x[r][i] · W[first + c][i]` for `r < m`, `c < width`; `dst` rows are
-    /// `dst_stride` apart.
+    /// `dst_stride` apart. `parallelism` is gemm's own split (none inside a task that is
+    /// already one of several).
     ///
     /// # Safety
     /// `x` must hold `m` rows of `k == self.inputs`, `first + width <= self.outputs`, and `dst`
@@ -120,6 +133,7 @@ impl Dense {
         width: usize,
         dst: *mut f32,
         dst_stride: usize,
+        parallelism: Parallelism,
     ) {
         // SAFETY: the caller's bounds; gemm reads and writes only within them, at the strides
         // given.
@@ -143,7 +157,7 @@ impl Dense {
                 false,
                 false,
                 false,
-                parallelism(m * width * k),
+                parallelism,
             );
         }
     }
