@@ -26,14 +26,8 @@ impl Dense {
     pub fn new(weight: &[f32], bias: Vec<f32>, outputs: usize, inputs: usize) -> Self {
         assert_eq!(weight.len(), outputs * inputs, "weight shape");
         assert_eq!(bias.len(), outputs, "bias length");
-        let mut weight_t = vec![0f32; weight.len()];
-        for (o, row) in weight.chunks_exact(inputs).enumerate() {
-            for (i, &w) in row.iter().enumerate() {
-                weight_t[i * outputs + o] = w;
-            }
-        }
         Self {
-            weight_t,
+            weight_t: transpose(weight, outputs, inputs),
             bias,
             inputs,
             outputs,
@@ -161,6 +155,18 @@ impl Dense {
             );
         }
     }
+}
+
+/// The transpose of the row-major `(rows, cols)` matrix `m`: `(cols, rows)`, row-major.
+pub(crate) fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    assert_eq!(m.len(), rows * cols, "matrix shape");
+    let mut t = vec![0f32; m.len()];
+    for (r, row) in m.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r] = v;
+        }
+    }
+    t
 }
 
 /// Up to this many rows, [`Dense::matmul`] splits the columns between threads itself: gemm's

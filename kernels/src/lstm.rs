@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use gemm::Parallelism;
 
+use crate::dense::transpose;
 use crate::{Dense, math};
 
 /// One direction of one layer: `weight_ih_l{k}[_reverse]`, `weight_hh_…`, and the two biases
@@ -36,15 +37,9 @@ impl LstmDirection {
     ) -> Self {
         let gates = 4 * hidden;
         assert_eq!(w_hh.len(), gates * hidden, "weight_hh shape");
-        let mut w_hh_t = vec![0f32; w_hh.len()];
-        for (g, row) in w_hh.chunks_exact(hidden).enumerate() {
-            for (j, &w) in row.iter().enumerate() {
-                w_hh_t[j * gates + g] = w;
-            }
-        }
         Self {
             input: Dense::new(w_ih, bias, gates, input),
-            w_hh_t,
+            w_hh_t: transpose(w_hh, gates, hidden),
             hidden,
             reverse,
         }

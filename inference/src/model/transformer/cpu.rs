@@ -70,11 +70,7 @@ impl CpuEncoder {
         let spans = packed_spans(rows.iter().map(|r| r.len()));
         let mut x = self.embed(rows);
         let Some((last, layers)) = self.layers.split_last() else {
-            return spans
-                .iter()
-                .flat_map(|s| &x[s.start * self.hidden()..][..self.hidden()])
-                .copied()
-                .collect();
+            return first_rows(&x, &spans, self.hidden());
         };
         for layer in layers {
             x = layer.forward(&x, &spans, &self.config, self.activation);
@@ -159,11 +155,7 @@ impl CpuLayer {
     ) -> Vec<f32> {
         let (h, heads) = (config.hidden_size, config.num_attention_heads);
         let kv = self.qkv.forward_columns(x, h..3 * h);
-        let firsts: Vec<f32> = spans
-            .iter()
-            .flat_map(|s| &x[s.start * h..][..h])
-            .copied()
-            .collect();
+        let firsts = first_rows(x, spans, h);
         let q = self.qkv.forward_columns(&firsts, 0..h);
         let first_spans: Vec<Range<usize>> = (0..spans.len()).map(|i| i..i + 1).collect();
         let queries = Heads {
@@ -207,6 +199,15 @@ impl CpuLayer {
         self.out_norm.apply_with(&mut out, self.down.bias(0..h), &x);
         out
     }
+}
+
+/// Each text's first row of the packed `width`-wide rows `x`: `(texts, width)`.
+fn first_rows(x: &[f32], spans: &[Range<usize>], width: usize) -> Vec<f32> {
+    spans
+        .iter()
+        .flat_map(|s| &x[s.start * width..][..width])
+        .copied()
+        .collect()
 }
 
 /// The kernels' version of a checkpoint's `hidden_act`, if they have it.
