@@ -37,22 +37,13 @@ pub async fn submit_ok(app: &TestApp, user: &Session, id: i64, values: &[i64]) -
 
 async fn history(app: &TestApp, user: &Session, query: &str) -> Value {
     let path = format!("/api/users/{}/test-results{query}", user.user_id);
-    app.get(&path, Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap()
+    app.get_json(&path, Some(&user.token)).await
 }
 
 #[tokio::test]
 async fn lists_the_four_instruments_in_the_contracts_order_and_falls_back_to_english() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let listed: Value = app
-        .get("/api/tests?language=my", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/api/tests?language=my", None).await;
     let ids: Vec<i64> = listed["tests"]
         .as_array()
         .unwrap()
@@ -66,12 +57,7 @@ async fn lists_the_four_instruments_in_the_contracts_order_and_falls_back_to_eng
     );
     assert_eq!(listed["tests"][0]["duration_minutes"], 25.0);
 
-    let phq: Value = app
-        .get("/api/tests/1?language=my", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let phq: Value = app.get_json("/api/tests/1?language=my", None).await;
     let test = &phq["test"];
     assert_eq!(test["questions"].as_array().unwrap().len(), 9);
     assert_eq!(
@@ -82,7 +68,7 @@ async fn lists_the_four_instruments_in_the_contracts_order_and_falls_back_to_eng
         test["response_options"][3],
         json!({ "text": "Nearly every day", "value": 3 })
     );
-    let ipip: Value = app.get("/api/tests/3", None).await.json().await.unwrap();
+    let ipip: Value = app.get_json("/api/tests/3", None).await;
     assert_eq!(
         ipip["test"]["questions"][0]["question_text"],
         "Am the life of the party."
@@ -272,12 +258,7 @@ async fn refuses_bad_submissions_and_stores_nothing_on_postgres() {
 #[tokio::test]
 async fn the_openapi_document_covers_every_route_of_the_assessments_accounts_and_sign_in() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let doc: Value = app
-        .get("/api/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json("/api/openapi.json", None).await;
     let expected = [
         ("/api/tests", "get"),
         ("/api/tests/{id}", "get"),

@@ -101,12 +101,7 @@ async fn responses_carry_security_headers_but_no_hsts_outside_production() {
 #[tokio::test]
 async fn the_openapi_document_and_swagger_ui_are_served_offline() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let doc: serde_json::Value = app
-        .get("/api/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get_json("/api/openapi.json", None).await;
     assert!(doc["paths"]["/api/journal/entries"]["post"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let ui = app.get("/api/docs/", None).await;

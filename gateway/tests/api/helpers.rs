@@ -177,6 +177,14 @@ impl TestApp {
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         self.send(Method::GET, path, None, token).await
     }
+    /// GET and decode the JSON body, whatever the status (callers assert on the body).
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        self.get(path, token)
+            .await
+            .json()
+            .await
+            .expect("a JSON body")
+    }
     pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> reqwest::Response {
         self.send(Method::POST, path, Some(body), token).await
     }

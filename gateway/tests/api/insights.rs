@@ -104,22 +104,16 @@ async fn a_new_person_is_welcomed_and_a_positive_journal_gets_three_good_things(
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let user = app.register("new@example.com").await;
     let body: Value = app
-        .get("/api/notifications/insights", Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/notifications/insights", Some(&user.token))
+        .await;
     assert_eq!(body["insight"]["title"], "Start Your Journey");
     assert!(body["insight"].get("confidence").is_none());
     assert_eq!(body["copingStrategies"].as_array().unwrap().len(), 0);
 
     store_entries(&app, &user.user_id, 3, "Positive", 8.5).await;
     let body: Value = app
-        .get("/api/notifications/insights", Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/notifications/insights", Some(&user.token))
+        .await;
     assert_eq!(body["insight"]["title"], "Positive Progress");
     assert_eq!(ids(&body), ["gratitude_three_good_things"]);
     assert_eq!(
@@ -137,23 +131,13 @@ async fn mental_health_insights_report_each_tests_latest_result_and_trend() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let user = app.register("trends@example.com").await;
     let path = format!("/api/users/{}/mental-health-insights", user.user_id);
-    let none: Value = app
-        .get(&path, Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let none: Value = app.get_json(&path, Some(&user.token)).await;
     assert_eq!(none["message"], "No test results available yet");
 
     submit_ok(&app, &user, 1, &[2; 9]).await; // 18
     submit_ok(&app, &user, 2, &[1; 7]).await; // 7
     submit_ok(&app, &user, 1, &[1; 9]).await; // 9: lower is improving
-    let body: Value = app
-        .get(&path, Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json(&path, Some(&user.token)).await;
     assert_eq!(body["total_assessments"], 3);
     let tests = body["tests"].as_array().unwrap();
     assert_eq!(

@@ -33,19 +33,11 @@ async fn one_user_cannot_see_or_touch_another_users_entries() {
     let delete = app.delete(&path, Some(&mallory.token)).await;
     assert_eq!(delete.status(), StatusCode::NOT_FOUND);
     let list: Value = app
-        .get("/api/journal/entries", Some(&mallory.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/journal/entries", Some(&mallory.token))
+        .await;
     assert_eq!(list["total"], 0);
 
-    let mine: Value = app
-        .get(&path, Some(&alice.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = app.get_json(&path, Some(&alice.token)).await;
     assert_eq!(mine["entry"]["text"], "private thoughts", "untouched");
 }
 

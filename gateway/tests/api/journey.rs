@@ -77,12 +77,7 @@ async fn write_entries(app: &TestApp, token: &str) -> Vec<i64> {
 }
 
 async fn list_and_page(app: &TestApp, token: &str, ids: &[i64]) {
-    let body: Value = app
-        .get("/api/journal/entries", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/journal/entries", Some(token)).await;
     assert_eq!(body["total"], 3);
     let listed: Vec<i64> = body["entries"]
         .as_array()
@@ -97,28 +92,19 @@ async fn list_and_page(app: &TestApp, token: &str, ids: &[i64]) {
     );
 
     let page: Value = app
-        .get("/api/journal/entries?page=2&per_page=2", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/journal/entries?page=2&per_page=2", Some(token))
+        .await;
     assert_eq!(page["entries"].as_array().unwrap().len(), 1);
     assert_eq!(page["total"], 3);
 
     let future: Value = app
-        .get("/api/journal/entries?from=2999-01-01", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/journal/entries?from=2999-01-01", Some(token))
+        .await;
     assert_eq!(future["total"], 0);
 
     let one: Value = app
-        .get(&format!("/api/journal/entries/{}", ids[1]), Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/journal/entries/{}", ids[1]), Some(token))
+        .await;
     assert_eq!(one["entry"]["text"], "Work was stressful");
 }
 
@@ -141,7 +127,7 @@ async fn check_analytics(app: &TestApp, token: &str) {
 
 async fn patch_entry(app: &TestApp, token: &str, id: i64) {
     let path = format!("/api/journal/entries/{id}");
-    let before: Value = app.get(&path, Some(token)).await.json().await.unwrap();
+    let before: Value = app.get_json(&path, Some(token)).await;
     let tags_only = app
         .patch(&path, &json!({ "tags": ["calm"] }), Some(token))
         .await;
@@ -182,12 +168,7 @@ async fn delete_one(app: &TestApp, token: &str, id: i64) {
         .get(&format!("/api/journal/entries/{id}"), Some(token))
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    let body: Value = app
-        .get("/api/journal/entries", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/journal/entries", Some(token)).await;
     assert_eq!(body["total"], 2);
 }
 

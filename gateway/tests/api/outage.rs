@@ -50,12 +50,7 @@ async fn entries_written_during_an_inference_outage_are_kept_and_scored_after_re
 
     inference.restart().await;
     let scored = eventually(Duration::from_secs(30), || async {
-        let e: Value = app
-            .get(&path, Some(&user.token))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let e: Value = app.get_json(&path, Some(&user.token)).await;
         e["entry"]["status"] == "scored"
     })
     .await;
@@ -63,12 +58,7 @@ async fn entries_written_during_an_inference_outage_are_kept_and_scored_after_re
         scored,
         "the pending entry was scored after inference came back"
     );
-    let e: Value = app
-        .get(&path, Some(&user.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let e: Value = app.get_json(&path, Some(&user.token)).await;
     assert!(e["entry"]["roberta"].is_object() && e["entry"]["lstm"].is_object());
     assert_eq!(e["entry"]["text"], "written while the models were down");
 }

@@ -114,14 +114,11 @@ async fn every_user_data_route_refuses_another_users_token(backend: Backend) {
         .unwrap();
     assert_eq!(users, 2, "no phantom user was created");
     let profile: Value = app
-        .get(
+        .get_json(
             &format!("/api/users/{}/profile", alice.user_id),
             Some(&alice.token),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         profile["user"]["firstName"], "Mallory",
         "only alice's own PUT changed it"
@@ -301,12 +298,7 @@ async fn export_holds_everything_and_deletion_leaves_nothing(backend: Backend) {
     );
 
     // Bob is untouched, and the deletion itself is on record without naming anyone.
-    let bobs: Value = app
-        .get("/api/users/me/export", Some(&bob.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bobs: Value = app.get_json("/api/users/me/export", Some(&bob.token)).await;
     assert_eq!(bobs["journal_entries"].as_array().unwrap().len(), 1);
     let pool = database(&app).await;
     let deletions: i64 = sqlx::query_scalar(
@@ -331,7 +323,7 @@ async fn export_holds_everything_and_deletion_leaves_nothing_on_postgres() {
 #[tokio::test]
 async fn public_stats_and_the_dashboard_count_what_is_stored() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let empty: Value = app.get("/api/stats", None).await.json().await.unwrap();
+    let empty: Value = app.get_json("/api/stats", None).await;
     assert_eq!(
         empty["raw_numbers"],
         json!({ "users": 0, "entries": 0, "accuracy": 75 })
@@ -352,17 +344,12 @@ async fn public_stats_and_the_dashboard_count_what_is_stored() {
     .await;
     submit_ok(&app, &sam, 1, &[0; 9]).await;
 
-    let stats: Value = app.get("/api/stats", None).await.json().await.unwrap();
+    let stats: Value = app.get_json("/api/stats", None).await;
     assert_eq!(
         (stats["users"].as_str(), stats["entries"].as_str()),
         (Some("1+"), Some("1+"))
     );
-    let dashboard: Value = app
-        .get("/api/dashboard/stats", Some(&sam.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dashboard: Value = app.get_json("/api/dashboard/stats", Some(&sam.token)).await;
     assert_eq!(dashboard["stats"]["total_entries"], 1);
     assert_eq!(dashboard["stats"]["entries_this_week"], 1);
     assert_eq!(dashboard["stats"]["streak"], 1);
@@ -402,12 +389,7 @@ async fn a_deleted_accounts_token_opens_nothing_and_sign_ins_are_audited() {
         app.refresh(&eve.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let export: Value = app
-        .get("/api/users/me/export", Some(&eve.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let export: Value = app.get_json("/api/users/me/export", Some(&eve.token)).await;
     let events: Vec<&str> = export["security_events"]
         .as_array()
         .unwrap()

@@ -129,12 +129,7 @@ async fn journal_writes_validate_text_tags_and_paging() {
     assert_eq!(paging.status(), StatusCode::BAD_REQUEST);
     let dates = app.get("/api/journal/entries?from=last-week", token).await;
     assert_eq!(dates.status(), StatusCode::BAD_REQUEST);
-    let list: Value = app
-        .get("/api/journal/entries", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/journal/entries", token).await;
     assert_eq!(list["total"], 0, "nothing was written");
 }
 
