@@ -8,7 +8,11 @@
 #     newest version it knows, and through scripts/k8s_policy.py (hardening, labels, probes);
 #   - the inference thread count the chart derives from the CPU request;
 #   - hadolint on both Dockerfiles, and every workspace member copied into each build stage;
-#   - skaffold.yaml against the skaffold v4beta13 JSON schema (from ../shared/schemas).
+#   - skaffold.yaml against the project's own schema for the v4beta13 fields it uses
+#     (scripts/schemas/skaffold-v4beta13-moodtracker.json) and scripts/skaffold_check.py (images
+#     against the chart, Dockerfile targets, values keys, the cuda profile, forwarded Services),
+#     with broken variants that must be refused; against skaffold's own published schema only
+#     when SKAFFOLD_SCHEMA names a copy of it (an optional extra, skipped loudly otherwise).
 # Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
 # tool cannot be had is SKIPPED with a loud message, or FAILS when CI=true.
 set -uo pipefail
@@ -25,6 +29,13 @@ passed=0 failed=0 skipped=0
 
 pass() { passed=$((passed + 1)); echo "ok    $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+# An optional check whose input comes from outside the repository: skipped loudly, never a
+# failure, even with CI=true.
+skip_optional() {
+  skipped=$((skipped + 1))
+  echo "SKIP  $* (optional)" >&2
+  echo "!!!!! SKIPPED (optional): $*" >&2
+}
 skip() {
   if [ "${CI:-}" = "true" ]; then
     fail "$* (tool unavailable, and CI=true)"
@@ -173,16 +184,50 @@ check_dockerfiles() {
   done
 }
 
-check_skaffold() {
-  # In CI the shared directory is a sibling of the clone; on a developer's machine too.
-  local schema
-  schema="$(git rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")/../shared/schemas/skaffold-v4beta13.json"
-  if [ ! -f "$schema" ]; then skip "skaffold.yaml schema check ($schema not found)"; return; fi
-  if [ -z "$CHECK_JSONSCHEMA" ]; then skip "skaffold.yaml schema check (check-jsonschema)"; return; fi
-  if "$CHECK_JSONSCHEMA" --schemafile "$schema" skaffold.yaml >"$OUT/s.log" 2>&1; then
-    pass "skaffold.yaml against skaffold/v4beta13 schema"
+SKAFFOLD_SCHEMA_OWN=scripts/schemas/skaffold-v4beta13-moodtracker.json
+
+# skaffold_refuses WHY SED-EXPRESSION: skaffold.yaml edited by the expression must be refused.
+skaffold_refuses() {
+  local why="$1" expr="$2" broken="$OUT/skaffold-broken.yaml"
+  sed "$expr" skaffold.yaml >"$broken"
+  if cmp -s skaffold.yaml "$broken"; then fail "skaffold refusal '$why': the edit changed nothing"
+  elif "$TOOLS_PY" scripts/skaffold_check.py --skaffold "$broken" >"$OUT/sr.log" 2>&1; then
+    fail "skaffold check refuses $why: it passed"
   else
-    fail "skaffold.yaml against skaffold/v4beta13 schema"; cat "$OUT/s.log"
+    pass "skaffold check refuses $why: $(head -n1 "$OUT/sr.log" | cut -c1-100)"
+  fi
+}
+
+check_skaffold() {
+  if [ -z "$TOOLS_PY" ] || ! "$TOOLS_PY" -c 'import jsonschema' 2>/dev/null; then
+    skip "skaffold.yaml checks (needs the tools venv with jsonschema)"; return
+  fi
+  local rendered=()
+  if [ -n "$HELM" ] && helm_ template moodtracker "$CHART" --namespace moodtracker-dev \
+    >"$OUT/skaffold-chart.yaml" 2>/dev/null; then
+    rendered=(--rendered "$OUT/skaffold-chart.yaml")
+  else
+    skip "skaffold.yaml port forwards against the rendered chart (helm)"
+  fi
+  if "$TOOLS_PY" scripts/skaffold_check.py "${rendered[@]}" >"$OUT/s.log" 2>&1; then
+    pass "skaffold.yaml against $SKAFFOLD_SCHEMA_OWN and the repository (images, targets, values, cuda profile)"
+  else
+    fail "skaffold.yaml checks"; cat "$OUT/s.log"
+  fi
+  skaffold_refuses "an unknown field" 's/^  artifacts:/  artifact:/'
+  skaffold_refuses "an image the chart does not use" 's/image: moodtracker-gateway$/image: moodtracker-api/'
+  skaffold_refuses "a Dockerfile target that does not exist" 's/target: cpu-models/target: cpu-model/'
+  skaffold_refuses "a values key the chart does not have" 's/gateway.logLevel:/gateway.loglevel:/'
+  skaffold_refuses "a cuda profile without CUDA_COMPUTE_CAP" '/CUDA_COMPUTE_CAP:/d'
+  skaffold_refuses "no cuda profile" 's/- name: cuda$/- name: gpu/'
+  # skaffold's own published schema is not part of this repository: an optional extra.
+  if [ -z "${SKAFFOLD_SCHEMA:-}" ] || [ ! -f "${SKAFFOLD_SCHEMA:-}" ]; then
+    skip_optional "skaffold.yaml against skaffold's published v4beta13 schema (set SKAFFOLD_SCHEMA to a copy of it)"
+  elif [ -z "$CHECK_JSONSCHEMA" ]; then skip "skaffold.yaml against \$SKAFFOLD_SCHEMA (check-jsonschema)"
+  elif "$CHECK_JSONSCHEMA" --schemafile "$SKAFFOLD_SCHEMA" skaffold.yaml >"$OUT/s.log" 2>&1; then
+    pass "skaffold.yaml against $SKAFFOLD_SCHEMA"
+  else
+    fail "skaffold.yaml against $SKAFFOLD_SCHEMA"; cat "$OUT/s.log"
   fi
 }
 

@@ -1,6 +1,6 @@
 """TF-IDF + logistic regression on the same data and label rule: the floor both models must beat.
 
-    python training/baseline.py [--data /work/shared/data/goemotions/group] [--ambiguous neutral]
+    python training/baseline.py --data DIR [--ambiguous neutral]
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from pathlib import Path
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from goemotions import LABELS, read_split
+from goemotions import DATA_HELP, LABELS, read_split
 from metrics import summary
 
-DEFAULT_DATA = Path("/work/shared/data/goemotions/group")
 
 
 def run(data: Path, ambiguous: str, seed: int) -> dict:
@@ -33,7 +32,7 @@ def run(data: Path, ambiguous: str, seed: int) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--data", type=Path, required=True, help=DATA_HELP)
     p.add_argument("--ambiguous", choices=["neutral", "drop"], default="neutral")
     p.add_argument("--seed", type=int, default=13)
     args = p.parse_args()

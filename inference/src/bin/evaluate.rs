@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release -p moodtracker-inference --bin evaluate -- \
 //!     --kind roberta --model models/roberta-sentiment \
-//!     --data ../shared/data/goemotions/group/dev.tsv [--labels .../labels.txt] \
+//!     --data <goemotions>/group/dev.tsv [--labels .../labels.txt] \
 //!     [--ambiguous neutral|drop] [--batch 32]
 //! ```
 //!
