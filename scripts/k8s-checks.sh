@@ -186,12 +186,14 @@ check_dockerfiles() {
 
 SKAFFOLD_SCHEMA_OWN=scripts/schemas/skaffold-v4beta13-moodtracker.json
 
-# skaffold_refuses WHY SED-EXPRESSION: skaffold.yaml edited by the expression must be refused.
+# skaffold_refuses WHY SED-EXPRESSION: skaffold.yaml edited by the expression must be refused
+# (checked against the rendered chart too, when check_skaffold could render it).
 skaffold_refuses() {
   local why="$1" expr="$2" broken="$OUT/skaffold-broken.yaml"
   sed "$expr" skaffold.yaml >"$broken"
   if cmp -s skaffold.yaml "$broken"; then fail "skaffold refusal '$why': the edit changed nothing"
-  elif "$TOOLS_PY" scripts/skaffold_check.py --skaffold "$broken" >"$OUT/sr.log" 2>&1; then
+  elif "$TOOLS_PY" scripts/skaffold_check.py --skaffold "$broken" "${rendered[@]}" \
+    >"$OUT/sr.log" 2>&1; then
     fail "skaffold check refuses $why: it passed"
   else
     pass "skaffold check refuses $why: $(head -n1 "$OUT/sr.log" | cut -c1-100)"
@@ -202,7 +204,7 @@ check_skaffold() {
   if [ -z "$TOOLS_PY" ] || ! "$TOOLS_PY" -c 'import jsonschema' 2>/dev/null; then
     skip "skaffold.yaml checks (needs the tools venv with jsonschema)"; return
   fi
-  local rendered=()
+  rendered=()
   if [ -n "$HELM" ] && helm_ template moodtracker "$CHART" --namespace moodtracker-dev \
     >"$OUT/skaffold-chart.yaml" 2>/dev/null; then
     rendered=(--rendered "$OUT/skaffold-chart.yaml")
@@ -220,6 +222,10 @@ check_skaffold() {
   skaffold_refuses "a values key the chart does not have" 's/gateway.logLevel:/gateway.loglevel:/'
   skaffold_refuses "a cuda profile without CUDA_COMPUTE_CAP" '/CUDA_COMPUTE_CAP:/d'
   skaffold_refuses "no cuda profile" 's/- name: cuda$/- name: gpu/'
+  if [ "${#rendered[@]}" -gt 0 ]; then
+    skaffold_refuses "a forwarded port the Service lacks" 's/^    port: 50051$/    port: 50052/'
+    skaffold_refuses "a forwarded Service the chart lacks" 's/resourceName: moodtracker-gateway$/resourceName: moodtracker-api/'
+  fi
   # skaffold's own published schema is not part of this repository: an optional extra.
   if [ -z "${SKAFFOLD_SCHEMA:-}" ] || [ ! -f "${SKAFFOLD_SCHEMA:-}" ]; then
     skip_optional "skaffold.yaml against skaffold's published v4beta13 schema (set SKAFFOLD_SCHEMA to a copy of it)"
