@@ -16,6 +16,7 @@
 //! | `INFERENCE_MAX_QUEUE` | `256` | requests admitted at once; more get RESOURCE_EXHAUSTED |
 //! | `INFERENCE_MAX_TEXTS` | `128` | texts in one request |
 //! | `INFERENCE_MAX_TEXT_CHARS` | `5000` | Unicode scalar values in one text |
+//! | `INFERENCE_MAX_EXPLAIN_WORDS` | `128` | words in one `Explain` text (each costs a text in its pass) |
 //! | `INFERENCE_VALENCES` | unset | `label=valence,...`; unset: negative 2, neutral 5.5, positive 10 |
 //! | `INFERENCE_DRAIN_TIMEOUT_SECS` | `20` | how long SIGTERM waits for in-flight requests |
 //! | `INFERENCE_LOAD_DELAY_MS` | `0` | sleep before loading models; lets tests see NOT_SERVING |
@@ -88,6 +89,8 @@ pub struct RequestLimits {
     pub max_queue: usize,
     pub max_texts: usize,
     pub max_text_chars: usize,
+    /// Words in one `Explain` text: each word adds a variant text to the request's pass.
+    pub max_explain_words: usize,
 }
 
 /// The raw `INFERENCE_*` variables as envy reads them: strings, parsed afterwards so that an
@@ -107,6 +110,7 @@ struct Raw {
     max_queue: Option<String>,
     max_texts: Option<String>,
     max_text_chars: Option<String>,
+    max_explain_words: Option<String>,
     valences: Option<String>,
     drain_timeout_secs: Option<String>,
     load_delay_ms: Option<String>,
@@ -180,6 +184,11 @@ impl Config {
                 max_queue: positive("INFERENCE_MAX_QUEUE", raw.max_queue, 256)?,
                 max_texts: positive("INFERENCE_MAX_TEXTS", raw.max_texts, 128)?,
                 max_text_chars: positive("INFERENCE_MAX_TEXT_CHARS", raw.max_text_chars, 5000)?,
+                max_explain_words: positive(
+                    "INFERENCE_MAX_EXPLAIN_WORDS",
+                    raw.max_explain_words,
+                    128,
+                )?,
             },
             valences: raw.valences.as_deref().map(parse_valences).transpose()?,
             drain_timeout: Duration::from_secs(parse(
@@ -311,6 +320,7 @@ mod tests {
         assert_eq!((config.threads, config.cpu_kernels), (None, true));
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
+        assert_eq!(config.limits.max_explain_words, 128);
     }
 
     #[test]
@@ -319,6 +329,7 @@ mod tests {
             ("INFERENCE_MAX_BATCH_SIZE", "8"),
             ("INFERENCE_MAX_BATCH_WAIT_MS", "2"),
             ("INFERENCE_MAX_QUEUE", "3"),
+            ("INFERENCE_MAX_EXPLAIN_WORDS", "16"),
             ("INFERENCE_THREADS", "4"),
             ("INFERENCE_CPU_KERNELS", "false"),
             ("INFERENCE_VALENCES", "Negative=1, positive=9"),
@@ -329,6 +340,7 @@ mod tests {
         assert_eq!(config.batch.max_batch_size, 8);
         assert_eq!(config.batch.max_wait, Duration::from_millis(2));
         assert_eq!(config.limits.max_queue, 3);
+        assert_eq!(config.limits.max_explain_words, 16);
         assert_eq!((config.threads, config.cpu_kernels), (Some(4), false));
         let valences = config.valences.unwrap();
         assert_eq!(valences["negative"], 1.0);
@@ -380,6 +392,7 @@ mod tests {
         assert!(config(&[("INFERENCE_DEVICE", "tpu")]).is_err());
         assert!(config(&[("INFERENCE_MAX_BATCH_SIZE", "0")]).is_err());
         assert!(config(&[("INFERENCE_THREADS", "0")]).is_err());
+        assert!(config(&[("INFERENCE_MAX_EXPLAIN_WORDS", "0")]).is_err());
         assert!(config(&[("INFERENCE_CPU_KERNELS", "maybe")]).is_err());
         assert!(config(&[("INFERENCE_VALENCES", "negative")]).is_err());
         assert!(config(&[("INFERENCE_VALENCES", "negative=high")]).is_err());

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod config;
 mod error;
+pub mod explain;
 pub mod grpc;
 pub mod metrics;
 pub mod model;

@@ -62,12 +62,12 @@ fn build() -> PrometheusHandle {
 fn describe() {
     describe_counter!(
         REQUESTS,
-        "Inference RPCs answered, by rpc, model and gRPC code."
+        "Inference RPCs answered, by rpc, method (classify, explain, list_models), model and gRPC code."
     );
     describe_histogram!(
         REQUEST_SECONDS,
         Unit::Seconds,
-        "Inference RPC latency, by rpc."
+        "Inference RPC latency, by rpc and method."
     );
     describe_histogram!(
         TOKENIZE_SECONDS,
@@ -113,8 +113,19 @@ pub fn model_label(kind: Kind) -> &'static str {
     }
 }
 
+/// The `method` label: what an RPC asked the models to do, so dashboards can split explanations
+/// (a pass over every word's variant) from classifications whichever RPC carried them.
+fn method(rpc: &str) -> &'static str {
+    match rpc {
+        "Explain" => "explain",
+        "ListModels" => "list_models",
+        _ => "classify",
+    }
+}
+
 /// Counts one answered RPC under each model it asked for (`none` when it named no valid one).
 pub fn record_request(rpc: &'static str, models: &[Kind], code: tonic::Code, elapsed: Duration) {
+    let method = method(rpc);
     // gRPC's own spelling of the codes ("OK", "InvalidArgument"), as grpc-go's metrics use.
     let code = match code {
         tonic::Code::Ok => "OK".to_string(),
@@ -125,9 +136,10 @@ pub fn record_request(rpc: &'static str, models: &[Kind], code: tonic::Code, ela
         kinds => kinds.iter().map(|k| model_label(*k)).collect(),
     };
     for model in names {
-        counter!(REQUESTS, "rpc" => rpc, "model" => model, "code" => code.clone()).increment(1);
+        counter!(REQUESTS, "rpc" => rpc, "method" => method, "model" => model, "code" => code.clone())
+            .increment(1);
     }
-    histogram!(REQUEST_SECONDS, "rpc" => rpc).record(elapsed.as_secs_f64());
+    histogram!(REQUEST_SECONDS, "rpc" => rpc, "method" => method).record(elapsed.as_secs_f64());
 }
 
 /// Serves `GET /metrics` until `shutdown` resolves.

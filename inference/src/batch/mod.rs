@@ -21,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::{
     Error,
     config::{Config, DeviceSpec},
+    explain::{self, Explanation, Word},
     metrics::{IN_FLIGHT, QUEUE_DEPTH, REJECTED, TOKENIZE_SECONDS, model_label},
     model::{self, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder},
 };
@@ -136,6 +137,12 @@ impl Models {
         Ok(Admitted { _permit: permit })
     }
 
+    fn loaded(&self, kind: Kind) -> Result<&Model, Error> {
+        self.model(kind).ok_or_else(|| {
+            Error::InvalidArgument(format!("model {} is not loaded", model_label(kind)))
+        })
+    }
+
     /// Tokenizes `texts` for each of `kinds` and queues them for the models' batchers; the
     /// caller holds an [`Admitted`] permit. Texts must already be validated.
     pub async fn classify(
@@ -145,28 +152,64 @@ impl Models {
     ) -> Result<Vec<ModelRun>, Error> {
         let mut pending = Vec::with_capacity(kinds.len());
         for &kind in kinds {
-            let model = self.model(kind).ok_or_else(|| {
-                Error::InvalidArgument(format!("model {} is not loaded", model_label(kind)))
-            })?;
+            let model = self.loaded(kind)?;
             let encodings = tokenize(kind, model.encoder.clone(), texts.clone()).await?;
-            pending.push(model.enqueue(encodings)?);
+            pending.push(model.enqueue(encodings, false)?);
         }
         let mut runs = Vec::with_capacity(kinds.len());
-        for (kind, tokens, reply) in pending {
-            let logits = reply.await.map_err(|_| {
-                Error::Internal(format!(
-                    "the {} worker dropped a request",
-                    model_label(kind)
-                ))
-            })??;
-            runs.push(ModelRun {
-                kind,
-                tokens,
-                logits,
-            });
+        for pending in pending {
+            runs.push(answer(pending).await?);
         }
         Ok(runs)
     }
+
+    /// Explains `text` (split into `words`) with each of `kinds` by leaving one word out: the
+    /// whole text and the variant without each word the model reads go to the model's batcher
+    /// as one job, which runs them in one forward pass. The caller holds an [`Admitted`]
+    /// permit; the text must already be validated.
+    pub async fn explain(
+        &self,
+        text: Arc<str>,
+        words: Arc<[Word]>,
+        kinds: &[Kind],
+    ) -> Result<Vec<(Kind, Explanation)>, Error> {
+        let mut pending = Vec::with_capacity(kinds.len());
+        for &kind in kinds {
+            let model = self.loaded(kind)?;
+            let encoder = model.encoder.clone();
+            let (text, words) = (text.clone(), words.clone());
+            let encodings = on_tokenizer_pool(kind, move || {
+                let seen = explain::seen(&words, encoder.seen_chars(&text)?);
+                let texts = explain::texts(&text, &words, seen);
+                texts.iter().map(|t| encoder.encode(t)).collect()
+            })
+            .await?;
+            pending.push(model.enqueue(encodings, true)?);
+        }
+        let mut explanations = Vec::with_capacity(kinds.len());
+        for pending in pending {
+            let run = answer(pending).await?;
+            let labels = &self.loaded(run.kind)?.info.labels;
+            let explanation = explain::explain(labels, words.len(), &run.logits);
+            explanations.push((run.kind, explanation));
+        }
+        Ok(explanations)
+    }
+}
+
+/// Waits for a queued job's logits.
+async fn answer((kind, tokens, reply): Pending) -> Result<ModelRun, Error> {
+    let logits = reply.await.map_err(|_| {
+        Error::Internal(format!(
+            "the {} worker dropped a request",
+            model_label(kind)
+        ))
+    })??;
+    Ok(ModelRun {
+        kind,
+        tokens,
+        logits,
+    })
 }
 
 type Pending = (
@@ -176,7 +219,8 @@ type Pending = (
 );
 
 impl Model {
-    fn enqueue(&self, encodings: Vec<Encoding>) -> Result<Pending, Error> {
+    /// Queues one job; `whole` keeps its texts in one forward pass (see [`worker::Job`]).
+    fn enqueue(&self, encodings: Vec<Encoding>, whole: bool) -> Result<Pending, Error> {
         let kind = self.info.kind;
         let tokens = encodings
             .iter()
@@ -185,6 +229,7 @@ impl Model {
         let (reply, rx) = tokio::sync::oneshot::channel();
         let job = worker::Job {
             encodings,
+            whole,
             enqueued: Instant::now(),
             reply,
         };
@@ -206,15 +251,21 @@ async fn tokenize(
     encoder: Arc<dyn TextEncoder>,
     texts: Arc<[String]>,
 ) -> Result<Vec<Encoding>, Error> {
-    let started = Instant::now();
-    let encodings = tokio::task::spawn_blocking(move || {
-        texts
-            .iter()
-            .map(|t| encoder.encode(t))
-            .collect::<Result<Vec<_>, _>>()
+    on_tokenizer_pool(kind, move || {
+        texts.iter().map(|t| encoder.encode(t)).collect()
     })
     .await
-    .map_err(|e| Error::Internal(format!("tokenizer task: {e}")))??;
+}
+
+/// Runs `tokenize` on the blocking pool, timing it as the model's tokenization.
+async fn on_tokenizer_pool(
+    kind: Kind,
+    tokenize: impl FnOnce() -> Result<Vec<Encoding>, Error> + Send + 'static,
+) -> Result<Vec<Encoding>, Error> {
+    let started = Instant::now();
+    let encodings = tokio::task::spawn_blocking(tokenize)
+        .await
+        .map_err(|e| Error::Internal(format!("tokenizer task: {e}")))??;
     histogram!(TOKENIZE_SECONDS, "model" => model_label(kind))
         .record(started.elapsed().as_secs_f64());
     Ok(encodings)

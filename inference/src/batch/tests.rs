@@ -10,6 +10,7 @@ use super::{Models, worker};
 use crate::{
     Error,
     config::BatchLimits,
+    explain,
     model::{Classifier, Encoding, Kind, Labels, ModelInfo, ProblemType, TextEncoder},
 };
 
@@ -127,6 +128,28 @@ async fn concurrent_requests_share_one_forward_pass() {
     assert_eq!(a.unwrap()[0].logits, vec![vec![1.0, 1.0]]);
     assert_eq!(b.unwrap()[0].logits, vec![vec![1.0, 2.0], vec![1.0, 3.0]]);
     assert_eq!(*passes.lock().unwrap(), vec![3]);
+}
+
+#[tokio::test]
+async fn an_explanation_runs_the_text_and_every_variant_in_one_pass_past_the_batch_size() {
+    let (models, passes) = models(2, 0, 4).await;
+    let text = "a bb ccc eeeee";
+
+    let explained = models
+        .explain(text.into(), explain::words(text).into(), &[Kind::Lstm])
+        .await
+        .unwrap();
+
+    assert_eq!(*passes.lock().unwrap(), vec![5], "one pass of 1 + 4 texts");
+    let (kind, explanation) = &explained[0];
+    assert_eq!(*kind, Kind::Lstm);
+    assert_eq!(explanation.words.len(), 4);
+    // Logits are [tokens, first word's length]: the text is [4, 1], without "a" [3, 2].
+    let labels = &info().labels;
+    let (whole, variant) = (labels.scores(&[4.0, 1.0]), labels.scores(&[3.0, 2.0]));
+    assert_eq!(explanation.label, whole.label);
+    let expected = whole.confidence - variant.probabilities[whole.index];
+    assert!((explanation.words[0].attribution - expected).abs() < 1e-6);
 }
 
 #[tokio::test]

@@ -22,6 +22,9 @@ use crate::{
 /// One request's texts for one model, already tokenized.
 pub(super) struct Job {
     pub encodings: Vec<Encoding>,
+    /// Keep these texts in one forward pass of their own, whatever the batch limits: an
+    /// explanation's variants, which the API promises cost one pass (the word limit bounds it).
+    pub whole: bool,
     pub enqueued: Instant,
     /// Logits per text, in the order of `encodings`.
     pub reply: oneshot::Sender<Result<Vec<Vec<f32>>, Error>>,
@@ -160,8 +163,7 @@ impl Worker {
             .collect();
         let mut logits: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
         let mut failed: Vec<Option<String>> = vec![None; jobs.len()];
-        let lengths: Vec<usize> = texts.iter().map(|(_, e)| e.ids.len()).collect();
-        for pass in plan::chunks(&lengths, &self.limits) {
+        for pass in self.passes(&jobs, &texts) {
             let batch: Vec<&Encoding> = pass.iter().map(|&i| texts[i].1).collect();
             match self.forward(&batch) {
                 Ok(out) => pass.iter().zip(out).for_each(|(&i, l)| logits[i] = Some(l)),
@@ -171,6 +173,23 @@ impl Worker {
             }
         }
         self.reply(jobs, logits, failed);
+    }
+
+    /// Each whole job's texts as a pass of their own, then the other texts cut by the limits.
+    fn passes(&self, jobs: &[Job], texts: &[(usize, &Encoding)]) -> Vec<Vec<usize>> {
+        let (whole, loose): (Vec<usize>, Vec<usize>) =
+            (0..texts.len()).partition(|&i| jobs[texts[i].0].whole);
+        let mut passes: Vec<Vec<usize>> = whole
+            .chunk_by(|&a, &b| texts[a].0 == texts[b].0)
+            .map(<[usize]>::to_vec)
+            .collect();
+        let lengths: Vec<usize> = loose.iter().map(|&i| texts[i].1.ids.len()).collect();
+        let cut = plan::chunks(&lengths, &self.limits);
+        passes.extend(
+            cut.into_iter()
+                .map(|p| p.into_iter().map(|k| loose[k]).collect()),
+        );
+        passes
     }
 
     /// One forward pass. A panic in the model is caught so it fails this batch, not the thread.

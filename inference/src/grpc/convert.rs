@@ -5,6 +5,7 @@ use moodtracker_proto::inference::v1 as pb;
 
 use crate::{
     batch::{ModelRun, Models},
+    explain::{Explanation, Word},
     model::{self, Kind, ModelInfo, ProblemType},
 };
 
@@ -71,6 +72,46 @@ fn model_output(
             Vec::new()
         },
         mood_score: scored.mood_score,
+    }
+}
+
+/// One explanation per model, in the order they were run; each lists every word in text order.
+pub fn explain_response(
+    words: &[Word],
+    explanations: &[(Kind, Explanation)],
+) -> pb::ExplainResponse {
+    pb::ExplainResponse {
+        explanations: explanations
+            .iter()
+            .map(|(kind, e)| model_explanation(*kind, words, e))
+            .collect(),
+        words: words.len() as u32,
+    }
+}
+
+fn model_explanation(
+    kind: Kind,
+    words: &[Word],
+    explanation: &Explanation,
+) -> pb::ModelExplanation {
+    let words = words
+        .iter()
+        .zip(&explanation.words)
+        .map(|(word, a)| pb::WordAttribution {
+            word: word.text.clone(),
+            start: word.start as u32,
+            end: word.end as u32,
+            attribution: a.attribution,
+            mood_delta: a.mood_delta,
+            beyond_limit: a.beyond_limit,
+        })
+        .collect();
+    pb::ModelExplanation {
+        model: model_kind(kind) as i32,
+        label: explanation.label.clone(),
+        score: explanation.score,
+        mood_score: explanation.mood_score,
+        words,
     }
 }
 

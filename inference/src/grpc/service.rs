@@ -1,4 +1,5 @@
-//! The `moodtracker.inference.v1.Inference` service: validate, admit, classify, convert.
+//! The `moodtracker.inference.v1.Inference` service: validate, admit, classify (or explain),
+//! convert.
 //!
 //! `ClassifyStream` answers each request message exactly as a unary `Classify` would, one
 //! response per message and in message order; up to [`STREAM_CONCURRENCY`] messages are in
@@ -14,8 +15,8 @@ use std::{
 
 use futures::{Stream, StreamExt, future};
 use moodtracker_proto::inference::v1::{
-    ClassifyRequest, ClassifyResponse, ListModelsRequest, ListModelsResponse,
-    inference_server::Inference,
+    ClassifyRequest, ClassifyResponse, ExplainRequest, ExplainResponse, ListModelsRequest,
+    ListModelsResponse, inference_server::Inference,
 };
 use tonic::{Request, Response, Status, Streaming};
 
@@ -80,6 +81,22 @@ impl InferenceService {
             valid.include_logits,
         ))
     }
+
+    /// `kinds` receives the validated models, as in [`Self::classify_one`].
+    async fn explain_one(
+        &self,
+        request: ExplainRequest,
+        kinds: &mut Vec<Kind>,
+    ) -> Result<ExplainResponse, Error> {
+        let models = self.models()?;
+        let valid = validate::explain_request(request, &self.limits, models)?;
+        kinds.clone_from(&valid.kinds);
+        let _admitted = models.admit()?;
+        let explanations = models
+            .explain(valid.text, valid.words.clone(), &valid.kinds)
+            .await?;
+        Ok(convert::explain_response(&valid.words, &explanations))
+    }
 }
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>> + Send>>;
@@ -116,6 +133,23 @@ impl Inference for InferenceService {
                 future::ready((!done).then_some(item))
             });
         Ok(Response::new(Box::pin(responses)))
+    }
+
+    async fn explain(
+        &self,
+        request: Request<ExplainRequest>,
+    ) -> Result<Response<ExplainResponse>, Status> {
+        let started = Instant::now();
+        let mut kinds = Vec::new();
+        let result = self
+            .explain_one(request.into_inner(), &mut kinds)
+            .await
+            .map_err(Status::from);
+        let code = result
+            .as_ref()
+            .map_or_else(Status::code, |_| tonic::Code::Ok);
+        record_request("Explain", &kinds, code, started.elapsed());
+        result.map(Response::new)
     }
 
     async fn list_models(

@@ -1,11 +1,18 @@
-//! Checks a `ClassifyRequest` before it takes a place in the queue; every refusal is an
-//! INVALID_ARGUMENT whose message says which text or model is wrong and what the limit is.
+//! Checks a `ClassifyRequest` or `ExplainRequest` before it takes a place in the queue; every
+//! refusal is an INVALID_ARGUMENT whose message says which text or model is wrong and what the
+//! limit is.
 
 use std::sync::Arc;
 
-use moodtracker_proto::inference::v1::{ClassifyRequest, ModelKind};
+use moodtracker_proto::inference::v1::{ClassifyRequest, ExplainRequest, ModelKind};
 
-use crate::{Error, batch::Models, config::RequestLimits, model::Kind};
+use crate::{
+    Error,
+    batch::Models,
+    config::RequestLimits,
+    explain::{self, Word},
+    model::Kind,
+};
 
 /// A request that passed validation.
 #[derive(Debug)]
@@ -30,6 +37,36 @@ pub fn classify_request(
     })
 }
 
+/// An `ExplainRequest` that passed validation, its text already split into words.
+#[derive(Debug)]
+pub struct ValidExplain {
+    pub text: Arc<str>,
+    pub words: Arc<[Word]>,
+    /// As [`Valid::kinds`].
+    pub kinds: Vec<Kind>,
+}
+
+pub fn explain_request(
+    request: ExplainRequest,
+    limits: &RequestLimits,
+    models: &Models,
+) -> Result<ValidExplain, Error> {
+    check_text("text", &request.text, limits)?;
+    let words = explain::words(&request.text);
+    if words.len() > limits.max_explain_words {
+        return Err(invalid(format!(
+            "text has too many words to explain: {} words, at most {} (INFERENCE_MAX_EXPLAIN_WORDS)",
+            words.len(),
+            limits.max_explain_words
+        )));
+    }
+    Ok(ValidExplain {
+        kinds: kinds(&request.models, models)?,
+        text: request.text.into(),
+        words: words.into(),
+    })
+}
+
 fn check_texts(texts: &[String], limits: &RequestLimits) -> Result<(), Error> {
     if texts.is_empty() {
         return Err(invalid("texts must hold at least one text".into()));
@@ -44,20 +81,19 @@ fn check_texts(texts: &[String], limits: &RequestLimits) -> Result<(), Error> {
     texts
         .iter()
         .enumerate()
-        .try_for_each(|(i, t)| check_text(i, t, limits))
+        .try_for_each(|(i, t)| check_text(&format!("texts[{i}]"), t, limits))
 }
 
-fn check_text(index: usize, text: &str, limits: &RequestLimits) -> Result<(), Error> {
+/// `name` says which text it is in the message ("texts[2]", "text").
+fn check_text(name: &str, text: &str, limits: &RequestLimits) -> Result<(), Error> {
     if text.trim().is_empty() {
-        return Err(invalid(format!(
-            "texts[{index}] is empty or only whitespace"
-        )));
+        return Err(invalid(format!("{name} is empty or only whitespace")));
     }
     // Characters as the original API counted them (Python's len: code points), not bytes.
     let chars = text.chars().count();
     if chars > limits.max_text_chars {
         return Err(invalid(format!(
-            "texts[{index}] is too long: {chars} characters, at most {}",
+            "{name} is too long: {chars} characters, at most {}",
             limits.max_text_chars
         )));
     }
@@ -113,6 +149,7 @@ mod tests {
         max_queue: 4,
         max_texts: 2,
         max_text_chars: 5,
+        max_explain_words: 2,
     };
 
     fn refusal(texts: &[&str]) -> String {
@@ -139,6 +176,30 @@ mod tests {
     fn counts_characters_not_bytes() {
         assert!(check_texts(&["ééééé".to_string()], &LIMITS).is_ok());
         assert!(refusal(&["éééééé"]).contains("6 characters, at most 5"));
+    }
+
+    #[tokio::test]
+    async fn refuses_an_explanation_past_the_word_limit_naming_the_limit() {
+        let (models, _) = crate::batch::tests::models(8, 0, 4).await;
+        let limits = RequestLimits {
+            max_text_chars: 100,
+            ..LIMITS
+        };
+        let explain = |text: &str| ExplainRequest {
+            text: text.into(),
+            models: vec![],
+        };
+
+        let err = explain_request(explain("one two three"), &limits, &models).unwrap_err();
+
+        let message = err.to_string();
+        assert!(message.contains("3 words, at most 2"), "{message}");
+        assert!(message.contains("INFERENCE_MAX_EXPLAIN_WORDS"), "{message}");
+        let valid = explain_request(explain(" one\ttwo "), &limits, &models).unwrap();
+        assert_eq!(valid.words.len(), 2);
+        assert_eq!(valid.kinds, vec![Kind::Lstm]);
+        let empty = explain_request(explain(" \n"), &limits, &models).unwrap_err();
+        assert!(empty.to_string().contains("text is empty"), "{empty}");
     }
 
     #[tokio::test]

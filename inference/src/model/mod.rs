@@ -80,6 +80,15 @@ pub struct Labels {
 /// Turns text into token ids for one model. Shared by the tokenization threads, hence `Sync`.
 pub trait TextEncoder: Send + Sync {
     fn encode(&self, text: &str) -> Result<Encoding, crate::Error>;
+
+    /// Where the model stops reading `text` once it is cut to the input limit: the code-point
+    /// offset just past the last kept token, or `None` when the whole text fits. Explanations
+    /// use it to mark the words the model never sees. The default suits an encoder that never
+    /// truncates.
+    fn seen_chars(&self, text: &str) -> Result<Option<usize>, crate::Error> {
+        let _ = text;
+        Ok(None)
+    }
 }
 
 /// A loaded model. Runs on one worker thread; never called from the async runtime.

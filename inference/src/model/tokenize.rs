@@ -72,4 +72,53 @@ impl TextEncoder for HfEncoder {
             truncated: !encoding.get_overflowing().is_empty(),
         })
     }
+
+    fn seen_chars(&self, text: &str) -> Result<Option<usize>, Error> {
+        let encoding = self
+            .tokenizer
+            .encode_char_offsets(text, true)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        if encoding.get_overflowing().is_empty() {
+            return Ok(None);
+        }
+        // Special tokens carry empty offsets; the kept text ends where its last real token does.
+        let end = encoding
+            .get_offsets()
+            .iter()
+            .zip(encoding.get_special_tokens_mask())
+            .filter(|&(_, &special)| special == 0)
+            .map(|(&(_, end), _)| end)
+            .max()
+            .unwrap_or(0);
+        Ok(Some(end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lstm_tiny() -> HfEncoder {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lstm-tiny");
+        HfEncoder::from_dir(&dir, 32).unwrap()
+    }
+
+    #[test]
+    fn a_text_that_fits_is_seen_whole() {
+        assert_eq!(lstm_tiny().seen_chars("a calm day").unwrap(), None);
+    }
+
+    #[test]
+    fn a_cut_text_is_seen_up_to_its_last_kept_token_even_a_bare_space() {
+        let text = ["calm", "storm", "sunny", "gloomy", "day"]
+            .repeat(9)
+            .join(" ");
+
+        let seen = lstm_tiny().seen_chars(&text).unwrap();
+
+        // The 30th content token is the byte-level space before the second "gloomy" (chars
+        // 45..51), with an empty span at the word's start: the model saw that a word follows.
+        assert_eq!(seen, Some(45));
+        assert_eq!(&text[45..51], "gloomy");
+    }
 }
