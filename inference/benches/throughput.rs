@@ -5,7 +5,8 @@
 //!     cargo bench -p moodtracker-inference --bench throughput
 //!
 //! Times the service's CPU path (the fused kernels) and candle's op-by-op path on the same
-//! model. Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX
+//! model, then an explanation (leave one word out: the text and its n variants in one pass) of
+//! texts of 10, 30 and 100 words beside one classification of the same text. Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX
 //! Runtime on the same shapes), N being the thread count this prints, run right after on the
 //! same idle machine. Not a test: nothing is asserted.
 
@@ -14,7 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
-use moodtracker_inference::model::{self, Classifier, Encoding, Kind, LoadOptions};
+use moodtracker_inference::{
+    explain,
+    model::{self, Classifier, Encoding, Kind, LoadOptions},
+};
 
 /// `(texts, shortest, longest)`: every text of one length, then a batch of mixed lengths as real
 /// traffic gives (PyTorch and ONNX Runtime pad it to the longest; the fused kernels do not).
@@ -34,6 +38,8 @@ const VOCAB: usize = 30522;
 const MIN_RUNS: usize = 5;
 const MAX_RUNS: usize = 30;
 const BUDGET: Duration = Duration::from_secs(8);
+/// Words of the texts an explanation is timed on.
+const EXPLAIN_WORDS: [usize; 3] = [10, 30, 100];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("moodtracker-bench-{}", std::process::id()));
@@ -49,17 +55,73 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::remove_dir_all(&dir)?;
     let threads = candle_core::utils::get_num_threads();
     println!("MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
+    let fused = fused?;
     for (title, model) in [
-        ("fused CPU kernels (the service's CPU path)", fused?),
-        ("candle op by op (the GPU path, here on the CPU)", candle?),
+        ("fused CPU kernels (the service's CPU path)", fused.as_ref()),
+        (
+            "candle op by op (the GPU path, here on the CPU)",
+            candle?.as_ref(),
+        ),
     ] {
-        report(title, model.as_ref())?;
+        report(title, model)?;
     }
     // The other model every journal entry goes through, as bundled.
     let lstm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/lstm-sentiment");
     let lstm = model::load(Kind::Lstm, &lstm, &LoadOptions::default())?;
     report("bundled LSTM (models/lstm-sentiment)", lstm.as_ref())?;
+    explain_report("fused CPU kernels", fused.as_ref())?;
+    explain_report("bundled LSTM", lstm.as_ref())?;
     Ok(())
+}
+
+/// Explain against Classify on texts of [`EXPLAIN_WORDS`] words, each timed from the text to
+/// its logits: Classify tokenizes the text and runs it alone; Explain splits it into words,
+/// builds and tokenizes the text and its n leave-one-out variants, and runs all n + 1 in one
+/// forward pass, as the service's batcher does.
+fn explain_report(title: &str, model: &dyn Classifier) -> Result<(), Box<dyn std::error::Error>> {
+    println!("explain beside one classify, {title}");
+    println!(
+        "{:>6} {:>8} {:>14} {:>13} {:>7}",
+        "words", "tokens", "classify ms", "explain ms", "x"
+    );
+    let encoder = model.encoder();
+    let run = |texts: &[String]| -> Result<(), Box<dyn std::error::Error>> {
+        let encodings: Vec<Encoding> = texts
+            .iter()
+            .map(|t| encoder.encode(t))
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&Encoding> = encodings.iter().collect();
+        std::hint::black_box(model.forward(&refs)?);
+        Ok(())
+    };
+    for n in EXPLAIN_WORDS {
+        let text = sentence(n);
+        let (classify, _) = time_runs(|| run(std::slice::from_ref(&text)))?;
+        let (explain, _) = time_runs(|| {
+            let words = explain::words(&text);
+            run(&explain::texts(&text, &words, words.len()))
+        })?;
+        println!(
+            "{n:>6} {:>8} {:>14.2} {:>13.2} {:>7.1}",
+            encoder.encode(&text)?.ids.len(),
+            ms(classify),
+            ms(explain),
+            explain.as_secs_f64() / classify.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// A journal-like text of `words` words.
+fn sentence(words: usize) -> String {
+    const WORDS: [&str; 12] = [
+        "today", "work", "was", "long", "but", "dinner", "with", "friends", "felt", "warm", "and",
+        "calm",
+    ];
+    (0..words)
+        .map(|i| WORDS[i % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn report(title: &str, model: &dyn Classifier) -> Result<(), Box<dyn std::error::Error>> {
@@ -101,12 +163,22 @@ fn time(
     encodings: &[Encoding],
 ) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
     let refs: Vec<&Encoding> = encodings.iter().collect();
-    model.forward(&refs)?; // warm-up: allocator and thread pool
+    time_runs(|| {
+        std::hint::black_box(model.forward(&refs)?);
+        Ok(())
+    })
+}
+
+/// Median and 90th percentile of `run`, after one warm-up run (allocator and thread pool).
+fn time_runs(
+    mut run: impl FnMut() -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
+    run()?;
     let started = Instant::now();
     let mut runs = Vec::new();
     while runs.len() < MIN_RUNS || (runs.len() < MAX_RUNS && started.elapsed() < BUDGET) {
         let t = Instant::now();
-        std::hint::black_box(model.forward(&refs)?);
+        run()?;
         runs.push(t.elapsed());
     }
     runs.sort();
