@@ -8,6 +8,9 @@ pub enum Error {
     /// INVALID_ARGUMENT: the request is malformed (no texts, an empty text, too long, ...).
     #[error("{0}")]
     InvalidArgument(String),
+    /// NOT_FOUND: the Open Inference Protocol named a model or version this server does not have.
+    #[error("{0}")]
+    NotFound(String),
     /// RESOURCE_EXHAUSTED: the queue is full; the caller should back off and retry.
     #[error("the server is overloaded: {queued} requests are queued; retry with backoff")]
     Overloaded { queued: usize },
@@ -36,6 +39,7 @@ impl From<Error> for tonic::Status {
     fn from(err: Error) -> Self {
         match err {
             Error::InvalidArgument(msg) => tonic::Status::invalid_argument(msg),
+            Error::NotFound(msg) => tonic::Status::not_found(msg),
             Error::Overloaded { .. } => tonic::Status::resource_exhausted(err.to_string()),
             Error::Unavailable(msg) => tonic::Status::unavailable(msg),
             Error::Load { .. }

@@ -1,5 +1,6 @@
 //! The moodtracker inference service: RoBERTa and LSTM text classifiers on candle, served over
-//! gRPC with health, reflection, batching and admission control.
+//! gRPC with health, reflection, batching and admission control, through the native API and the
+//! Open Inference Protocol v2 on the same port.
 //!
 //! [`run`] is the whole service: it serves health at once, loads and warms the models, flips
 //! readiness, and on shutdown flips it back, drains in-flight calls with a deadline and returns.
@@ -13,6 +14,8 @@ pub mod explain;
 pub mod grpc;
 pub mod metrics;
 pub mod model;
+pub mod oip;
+mod stats;
 pub mod telemetry;
 
 use std::{
@@ -29,6 +32,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use crate::{
     batch::Models,
     grpc::{InferenceService, Readiness},
+    oip::OipService,
 };
 
 /// Serves gRPC on `grpc_listener` and Prometheus on `metrics_listener` until `shutdown`
@@ -46,10 +50,12 @@ pub async fn run(
     let (readiness, health) = Readiness::new().await;
     let models = Arc::new(OnceLock::new());
     let service = InferenceService::new(models.clone(), config.limits);
+    let oip = OipService::new(service.clone(), readiness.subscribe());
     let (stop, stopped) = watch::channel(false);
     let mut grpc = tokio::spawn(grpc::serve(
         grpc_listener,
         service,
+        oip,
         health,
         signalled(stopped.clone()),
     ));

@@ -62,12 +62,12 @@ fn build() -> PrometheusHandle {
 fn describe() {
     describe_counter!(
         REQUESTS,
-        "Inference RPCs answered, by rpc, method (classify, explain, list_models), model and gRPC code."
+        "Inference RPCs answered, by api (native or oip), rpc, method (classify, explain, list_models), model and gRPC code."
     );
     describe_histogram!(
         REQUEST_SECONDS,
         Unit::Seconds,
-        "Inference RPC latency, by rpc and method."
+        "Inference RPC latency, by api, rpc and method."
     );
     describe_histogram!(
         TOKENIZE_SECONDS,
@@ -123,8 +123,33 @@ fn method(rpc: &str) -> &'static str {
     }
 }
 
+/// The `api` label: which protocol a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `moodtracker.inference.v1.Inference`.
+    Native,
+    /// The Open Inference Protocol, `inference.GRPCInferenceService`.
+    Oip,
+}
+
+impl Api {
+    fn label(self) -> &'static str {
+        match self {
+            Api::Native => "native",
+            Api::Oip => "oip",
+        }
+    }
+}
+
 /// Counts one answered RPC under each model it asked for (`none` when it named no valid one).
-pub fn record_request(rpc: &'static str, models: &[Kind], code: tonic::Code, elapsed: Duration) {
+pub fn record_request(
+    api: Api,
+    rpc: &'static str,
+    models: &[Kind],
+    code: tonic::Code,
+    elapsed: Duration,
+) {
+    let api = api.label();
     let method = method(rpc);
     // gRPC's own spelling of the codes ("OK", "InvalidArgument"), as grpc-go's metrics use.
     let code = match code {
@@ -136,10 +161,17 @@ pub fn record_request(rpc: &'static str, models: &[Kind], code: tonic::Code, ela
         kinds => kinds.iter().map(|k| model_label(*k)).collect(),
     };
     for model in names {
-        counter!(REQUESTS, "rpc" => rpc, "method" => method, "model" => model, "code" => code.clone())
-            .increment(1);
+        let labels = [
+            ("api", api.to_string()),
+            ("rpc", rpc.to_string()),
+            ("method", method.to_string()),
+            ("model", model.to_string()),
+            ("code", code.clone()),
+        ];
+        counter!(REQUESTS, &labels).increment(1);
     }
-    histogram!(REQUEST_SECONDS, "rpc" => rpc, "method" => method).record(elapsed.as_secs_f64());
+    histogram!(REQUEST_SECONDS, "api" => api, "rpc" => rpc, "method" => method)
+        .record(elapsed.as_secs_f64());
 }
 
 /// Serves `GET /metrics` until `shutdown` resolves.

@@ -585,7 +585,7 @@ async fn serves_prometheus_metrics_that_promtool_accepts() {
     let metrics = server.scrape().await;
 
     for name in [
-        "moodtracker_inference_requests_total{rpc=\"Classify\",method=\"classify\",model=\"roberta\",code=\"OK\"}",
+        "moodtracker_inference_requests_total{api=\"native\",rpc=\"Classify\",method=\"classify\",model=\"roberta\",code=\"OK\"}",
         "moodtracker_inference_tokenize_duration_seconds_bucket",
         "moodtracker_inference_queue_duration_seconds_bucket",
         "moodtracker_inference_forward_duration_seconds_bucket",

@@ -1,8 +1,12 @@
 //! Readiness as a latch over `grpc.health.v1.Health`: the overall service `""` is SERVING while
 //! the process runs; `moodtracker.inference.v1.Inference` is NOT_SERVING until the models are
 //! loaded and warm, then SERVING, then NOT_SERVING for good when the drain starts.
+//!
+//! The same latch is also published on a `watch` channel, so the Open Inference Protocol's
+//! `ServerReady` answers from exactly the state the health service reports.
 
 use moodtracker_proto::inference::v1::SERVICE_NAME;
+use tokio::sync::watch;
 use tonic_health::{
     ServingStatus,
     pb::health_server::{Health, HealthServer},
@@ -13,6 +17,8 @@ use tonic_health::{
 #[derive(Debug, Clone)]
 pub struct Readiness {
     reporter: HealthReporter,
+    /// `true` exactly while the health service reports the inference service SERVING.
+    ready: watch::Sender<bool>,
 }
 
 impl Readiness {
@@ -22,13 +28,20 @@ impl Readiness {
         reporter
             .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
             .await;
-        (Self { reporter }, server)
+        let (ready, _) = watch::channel(false);
+        (Self { reporter, ready }, server)
+    }
+
+    /// Follows the latch: `true` once ready, `false` again from the start of the drain.
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
     }
 
     pub async fn ready(&self) {
         self.reporter
             .set_service_status(SERVICE_NAME, ServingStatus::Serving)
             .await;
+        self.ready.send_replace(true);
         tracing::info!(service = SERVICE_NAME, "ready: health is SERVING");
     }
 
@@ -36,6 +49,7 @@ impl Readiness {
     /// services: that ends open `Watch` streams (after they deliver NOT_SERVING), which would
     /// otherwise hold the graceful drain open until its deadline.
     pub async fn draining(mut self) {
+        self.ready.send_replace(false);
         self.reporter
             .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
             .await;

@@ -21,7 +21,14 @@ use moodtracker_proto::inference::v1::{
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{convert, validate};
-use crate::{Error, batch::Models, config::RequestLimits, metrics::record_request, model::Kind};
+use crate::{
+    Error,
+    batch::Models,
+    config::RequestLimits,
+    metrics::{Api, record_request},
+    model::Kind,
+    stats::Statistics,
+};
 
 /// Messages of one `ClassifyStream` call that may be in flight at once.
 pub const STREAM_CONCURRENCY: usize = 8;
@@ -32,36 +39,66 @@ pub struct InferenceService {
     /// Empty until both models are loaded and warm; requests before that get UNAVAILABLE.
     models: Arc<OnceLock<Models>>,
     limits: RequestLimits,
+    /// Per-model counts for the Open Inference Protocol's `ModelStatistics`, fed by both APIs.
+    stats: Arc<Statistics>,
 }
 
 impl InferenceService {
     pub fn new(models: Arc<OnceLock<Models>>, limits: RequestLimits) -> Self {
-        Self { models, limits }
+        Self {
+            models,
+            limits,
+            stats: Arc::default(),
+        }
     }
 
-    fn models(&self) -> Result<&Models, Error> {
+    /// The loaded models, or UNAVAILABLE while they load.
+    pub(crate) fn models(&self) -> Result<&Models, Error> {
         self.models
             .get()
             .ok_or_else(|| Error::Unavailable("the models are still loading; retry shortly".into()))
     }
 
-    /// Answers one classification and counts it under each model it asked for.
-    async fn answer(
+    pub(crate) fn stats(&self) -> &Statistics {
+        &self.stats
+    }
+
+    /// Answers one classification and counts it under each model it asked for. Both APIs come
+    /// through here, so they share validation, limits, batching and admission control.
+    /// `named`: the models the caller's protocol already named, counted when validation fails
+    /// (the native API names none until its request is valid).
+    pub(crate) async fn answer(
         &self,
+        api: Api,
         rpc: &'static str,
         request: ClassifyRequest,
+        named: &[Kind],
     ) -> Result<ClassifyResponse, Status> {
         let started = Instant::now();
-        let mut kinds = Vec::new();
+        let texts = request.texts.len();
+        let mut kinds = named.to_vec();
         let result = self
             .classify_one(request, &mut kinds)
             .await
             .map_err(Status::from);
-        let code = result
-            .as_ref()
-            .map_or_else(Status::code, |_| tonic::Code::Ok);
-        record_request(rpc, &kinds, code, started.elapsed());
+        self.record(api, rpc, &kinds, texts, result.as_ref().err(), started);
         result
+    }
+
+    /// Counts one answered request in the metrics and the per-model statistics.
+    pub(crate) fn record(
+        &self,
+        api: Api,
+        rpc: &'static str,
+        kinds: &[Kind],
+        texts: usize,
+        error: Option<&Status>,
+        started: Instant,
+    ) {
+        let elapsed = started.elapsed();
+        let code = error.map_or(tonic::Code::Ok, Status::code);
+        record_request(api, rpc, kinds, code, elapsed);
+        self.stats.record(kinds, texts, error.is_none(), elapsed);
     }
 
     /// `kinds` receives the validated models, so the metric can name them even on failure.
@@ -107,7 +144,7 @@ impl Inference for InferenceService {
         &self,
         request: Request<ClassifyRequest>,
     ) -> Result<Response<ClassifyResponse>, Status> {
-        self.answer("Classify", request.into_inner())
+        self.answer(Api::Native, "Classify", request.into_inner(), &[])
             .await
             .map(Response::new)
     }
@@ -123,7 +160,11 @@ impl Inference for InferenceService {
             .into_inner()
             .map(move |message| {
                 let service = service.clone();
-                async move { service.answer("ClassifyStream", message?).await }
+                async move {
+                    service
+                        .answer(Api::Native, "ClassifyStream", message?, &[])
+                        .await
+                }
             })
             .buffered(STREAM_CONCURRENCY)
             .scan(false, |failed, item| {
@@ -148,7 +189,7 @@ impl Inference for InferenceService {
         let code = result
             .as_ref()
             .map_or_else(Status::code, |_| tonic::Code::Ok);
-        record_request("Explain", &kinds, code, started.elapsed());
+        record_request(Api::Native, "Explain", &kinds, code, started.elapsed());
         result.map(Response::new)
     }
 
@@ -164,7 +205,7 @@ impl Inference for InferenceService {
         let code = result
             .as_ref()
             .map_or_else(Status::code, |_| tonic::Code::Ok);
-        record_request("ListModels", &[], code, started.elapsed());
+        record_request(Api::Native, "ListModels", &[], code, started.elapsed());
         result.map(Response::new)
     }
 }
