@@ -34,6 +34,9 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
+#[path = "served/oip.rs"]
+mod oip;
+
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Server {
