@@ -13,6 +13,9 @@
 #     against the chart, Dockerfile targets, values keys, the cuda profile, forwarded Services),
 #     with broken variants that must be refused; against skaffold's own published schema only
 #     when SKAFFOLD_SCHEMA names a copy of it (an optional extra, skipped loudly otherwise).
+#   - k8s/kserve (KServe ServingRuntime and InferenceService): YAML, KServe's fields and the
+#     protocol wiring by scripts/kserve_check.py (KServe's CRD schema cannot be had offline), and
+#     the runtime's container through kubernetes-validate --strict.
 # Tools are installed by scripts/k8s-tools.sh into a cache outside the repository. A check whose
 # tool cannot be had is SKIPPED with a loud message, or FAILS when CI=true.
 set -uo pipefail
@@ -237,6 +240,27 @@ check_skaffold() {
   fi
 }
 
+# KServe publishes its CRD schemas in no package registry, so they cannot be had offline: the
+# manifests' fields and wiring are checked by scripts/kserve_check.py, and the container they run,
+# wrapped in a Pod, against Kubernetes' own schema.
+check_kserve() {
+  if [ -z "$TOOLS_PY" ]; then skip "k8s/kserve checks (needs the tools venv)"; return; fi
+  if [ -n "$KUBECTL" ] && ! "$KUBECTL" kustomize k8s/kserve >/dev/null 2>"$OUT/kserve.log"; then
+    fail "kustomize[kserve]: kubectl kustomize"; cat "$OUT/kserve.log"
+  fi
+  if "$TOOLS_PY" scripts/kserve_check.py k8s/kserve "$OUT/kserve-pods.yaml"; then
+    pass "k8s/kserve: ServingRuntime and InferenceService fields and protocol wiring"
+  else
+    fail "k8s/kserve: ServingRuntime and InferenceService (scripts/kserve_check.py)"; return
+  fi
+  if [ -z "$KUBERNETES_VALIDATE" ]; then skip "k8s/kserve container: kubernetes-validate"; return; fi
+  if "$KUBERNETES_VALIDATE" --strict --quiet -k "$OLDEST_K8S" "$OUT/kserve-pods.yaml" >"$OUT/kv.log" 2>&1; then
+    pass "k8s/kserve: runtime container through kubernetes-validate --strict $OLDEST_K8S"
+  else
+    fail "k8s/kserve: runtime container through kubernetes-validate"; cat "$OUT/kv.log"
+  fi
+}
+
 k8s_tools_install
 NEWEST_K8S="$([ -n "$KUBERNETES_VALIDATE" ] && newest_k8s || echo none)"
 echo "== delivery checks (helm ${HELM:+$(helm_ version --short)}, kubernetes $OLDEST_K8S and $NEWEST_K8S)"
@@ -246,5 +270,6 @@ check_threads
 check_kustomize
 check_dockerfiles
 check_skaffold
+check_kserve
 echo "k8s-checks: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
