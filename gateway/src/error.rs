@@ -44,6 +44,10 @@ pub enum ApiError {
     /// 415 Unsupported Media Type.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 422 Unprocessable Content: a well-formed request the data cannot answer yet (a forecast
+    /// with too little history); the message says what is missing.
+    #[error("{0}")]
+    Unprocessable(String),
     /// 429 Too Many Requests, with `Retry-After` in seconds.
     #[error("Rate limit exceeded. Try again in {retry_after_secs} seconds.")]
     TooManyRequests { retry_after_secs: u64 },
@@ -93,6 +97,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,

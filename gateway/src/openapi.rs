@@ -52,7 +52,10 @@ pub fn router() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document()))
 }
 
-/// The whole document: this module's paths and the feature routes' (`routes::features`).
+/// The whole document: this module's paths, the feature routes' (`routes::features`) and the
+/// history routes' (`routes::history`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi().merge_from(routes::features::FeaturesDoc::openapi())
+    ApiDoc::openapi()
+        .merge_from(routes::features::FeaturesDoc::openapi())
+        .merge_from(routes::history::HistoryDoc::openapi())
 }

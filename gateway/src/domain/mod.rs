@@ -4,5 +4,6 @@
 pub mod analytics;
 pub mod assessments;
 pub mod coping;
+pub mod history;
 pub mod insights;
 pub mod sentiment;

@@ -1,6 +1,7 @@
 //! `GET /api/notifications/insights` (contract §2.11, rules in §6) and
 //! `GET /api/users/{user_id}/mental-health-insights` (§2.18): what a person's own entries and
-//! results suggest, with coping strategies. Both read only the caller's data.
+//! results suggest, with coping strategies, and a gentle check-in after a clearly lower week
+//! (`domain::history::checkin`). Both read only the caller's data.
 
 use axum::{
     Json, Router,
@@ -9,6 +10,7 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
+use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::{
@@ -16,12 +18,17 @@ use crate::{
     domain::{
         analytics::EntryFacts,
         assessments,
+        history::{self, checkin},
         insights::{self, GENERAL_RECOMMENDATIONS, ResultSignal},
         sentiment::Sentiment,
     },
     error::ApiResult,
     extract::QueryParams,
-    routes::{owner, tests::LanguageQuery},
+    routes::{
+        history::{history_entry_of, user_zone},
+        owner,
+        tests::LanguageQuery,
+    },
     state::AppState,
     store::{self, journal, results},
 };
@@ -36,7 +43,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/notifications/insights", tag = "insights", security(("bearer" = [])),
-    responses((status = 200, description = "{success, insight, copingStrategies (≤ 8), patterns}; not cacheable"),
+    responses((status = 200, description = "{success, insight, copingStrategies (≤ 8), patterns, checkIn}; checkIn (an insight suggesting the PHQ-9) when the past 7 days' mean mood is at least 1.5 below the 28 days before, else null; not cacheable"),
               (status = 401, description = "No valid token")))]
 pub async fn notification_insights(
     State(state): State<AppState>,
@@ -54,11 +61,17 @@ pub async fn notification_insights(
         })
         .collect();
     let found = insights::insights(&facts, &signals);
+    let tz = user_zone(&state, &user).await?;
+    let days = history::by_day(
+        &entries.iter().map(history_entry_of).collect::<Vec<_>>(),
+        tz,
+    );
     let body = json!({
         "success": true,
         "insight": found.insight,
         "copingStrategies": found.coping_strategies,
         "patterns": found.patterns,
+        "checkIn": checkin::checkin(&days, history::local_date(Utc::now(), tz)),
     });
     // A person's insights change with every entry and must not sit in shared caches.
     let headers = [

@@ -1,6 +1,9 @@
 //! `/api/journal/*`: the caller's entries (list with paging and a date range, create, read,
 //! patch, delete) and their analytics (contract §2.7 to §2.10).
 //!
+//! An entry may be back-dated (`date`) and carry the person's own rating (`self_mood`, 1 to 5);
+//! `q` searches the texts (see `store::history::search`).
+//!
 //! An entry is scored by both models when written. When inference cannot answer the entry is
 //! saved anyway, `status: "pending"`, with no scores, and the background scorer fills them in
 //! later (see `scoring`). Another user's entry is a 404, indistinguishable from a missing one.
@@ -17,7 +20,11 @@ use serde_json::{Value, json};
 
 use crate::{
     auth::AuthUser,
-    domain::{analytics, sentiment::Sentiment},
+    domain::{
+        analytics,
+        history::{SELF_MOOD_RANGE, zone},
+        sentiment::Sentiment,
+    },
     error::{ApiError, ApiResult},
     extract::{JsonBody, QueryParams},
     inference::Model,
@@ -25,8 +32,8 @@ use crate::{
     scoring,
     state::AppState,
     store::{
-        self,
-        journal::{self, EntryRow, Range, StoredScore},
+        self, history,
+        journal::{self, EntryRow, EntryWrite, Range, StoredScore},
     },
 };
 
@@ -35,6 +42,9 @@ const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 50;
 const DEFAULT_PER_PAGE: i64 = 100;
 const MAX_PER_PAGE: i64 = 500;
+/// A search takes at most this many words, of a query of at most this many characters.
+const MAX_SEARCH_WORDS: usize = 20;
+const MAX_SEARCH_CHARS: usize = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -58,11 +68,13 @@ pub struct ListQuery {
     pub from: Option<String>,
     /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339.
     pub to: Option<String>,
+    /// Search: entries whose text has every word (any case, word stems), best match first.
+    pub q: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/journal/entries", tag = "journal", params(ListQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "{success, entries (newest first), total, page, per_page}"),
+    responses((status = 200, description = "{success, entries (newest first; with q, best match first), total, page, per_page}"),
               (status = 400, description = "Invalid paging or dates"), (status = 401, description = "No valid token")))]
 pub async fn list_entries(
     State(state): State<AppState>,
@@ -77,8 +89,17 @@ pub async fn list_entries(
         )));
     }
     let range = date_range(query.from.as_deref(), query.to.as_deref())?;
-    let rows = journal::list(&state.db, &user.id, &range, per_page, (page - 1) * per_page).await?;
-    let total = journal::count(&state.db, &user.id, &range).await?;
+    let offset = (page - 1) * per_page;
+    let search = query.q.as_deref().filter(|q| !q.is_empty());
+    let (rows, total) = match search.map(search_words).transpose()? {
+        Some(words) => {
+            history::search(&state.db, &user.id, &words, &range, per_page, offset).await?
+        }
+        None => (
+            journal::list(&state.db, &user.id, &range, per_page, offset).await?,
+            journal::count(&state.db, &user.id, &range).await?,
+        ),
+    };
     let entries: Vec<Value> = rows.iter().map(entry_json).collect();
     Ok(Json(json!({
         "success": true, "entries": entries, "total": total, "page": page, "per_page": per_page,
@@ -86,7 +107,7 @@ pub async fn list_entries(
 }
 
 #[utoipa::path(post, path = "/api/journal/entries", tag = "journal", security(("bearer" = [])),
-    request_body(content = Object, description = "{\"text\": 1 to 5000 characters, \"tags\": [string]}"),
+    request_body(content = Object, description = "{\"text\": 1 to 5000 characters, \"tags\": [string], \"date\"?: RFC 3339 with offset (2000 on, at most a day ahead; default now), \"self_mood\"?: 1 (awful) to 5 (great)}"),
     responses((status = 201, description = "{success, entry, entry_id, message, ai_analysis}"),
               (status = 400, description = "Invalid text or tags"), (status = 401, description = "No valid token")))]
 pub async fn create_entry(
@@ -96,17 +117,19 @@ pub async fn create_entry(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let text = validated_text(&body, "Text is required")?;
     let tags = validated_tags(body.get("tags"))?.unwrap_or_default();
+    let self_mood = validated_self_mood(body.get("self_mood"))?.flatten();
+    let now = store::now();
+    let date = validated_date(body.get("date"))?.unwrap_or_else(|| now.clone());
     let score = score_for_write(&state, &text).await?;
     let tags = serde_json::to_string(&tags).map_err(ApiError::internal)?;
-    let row = journal::insert(
-        &state.db,
-        &user.id,
-        &text,
-        &tags,
-        score.as_ref(),
-        &store::now(),
-    )
-    .await?;
+    let write = EntryWrite {
+        text: &text,
+        tags: &tags,
+        self_mood,
+        date: &date,
+        score: score.as_ref(),
+    };
+    let row = journal::insert(&state.db, &user.id, &write, &now).await?;
     if score.is_none() {
         state.rescore.notify_one();
     }
@@ -140,7 +163,7 @@ pub async fn get_entry(
 
 #[utoipa::path(patch, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Entry id")),
-    request_body(content = Object, description = "{\"text\"?: string, \"tags\"?: [string]}; a new text is scored anew"),
+    request_body(content = Object, description = "{\"text\"?: string, \"tags\"?: [string], \"date\"?: RFC 3339, \"self_mood\"?: 1 to 5 or null to clear}; a new text is scored anew"),
     responses((status = 200, description = "{success, entry, message}"), (status = 404, description = "Not the caller's entry")))]
 pub async fn update_entry(
     State(state): State<AppState>,
@@ -154,9 +177,11 @@ pub async fn update_entry(
         None => None,
     };
     let new_tags = validated_tags(body.get("tags"))?;
-    if new_text.is_none() && new_tags.is_none() {
+    let new_self_mood = validated_self_mood(body.get("self_mood"))?;
+    let new_date = validated_date(body.get("date"))?;
+    if new_text.is_none() && new_tags.is_none() && new_self_mood.is_none() && new_date.is_none() {
         return Err(ApiError::bad_request(
-            "Nothing to update: send text or tags",
+            "Nothing to update: send text, tags, date or self_mood",
         ));
     }
     let old = journal::get(&state.db, &user.id, id)
@@ -173,18 +198,16 @@ pub async fn update_entry(
         Some(tags) => serde_json::to_string(&tags).map_err(ApiError::internal)?,
         None => old.tags.clone(),
     };
-    let row = journal::update(
-        &state.db,
-        &user.id,
-        id,
-        &text,
-        &tags,
-        score.as_ref(),
-        &store::now(),
-    )
-    .await?;
+    let write = EntryWrite {
+        text: &text,
+        tags: &tags,
+        self_mood: new_self_mood.unwrap_or(old.self_mood),
+        date: new_date.as_deref().unwrap_or(&old.date),
+        score: score.as_ref(),
+    };
+    let row = journal::update(&state.db, &user.id, id, &write, &store::now()).await?;
     let row = row.ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    if score.is_none() {
+    if row.status == journal::PENDING {
         state.rescore.notify_one();
     }
     Ok(Json(
@@ -279,6 +302,53 @@ fn validated_tags(tags: Option<&Value>) -> ApiResult<Option<Vec<String>>> {
         .map(Some)
 }
 
+/// `self_mood`, when the key is present: `Some(None)` for null (clear it), else 1 to 5.
+fn validated_self_mood(value: Option<&Value>) -> ApiResult<Option<Option<i64>>> {
+    let Some(value) = value else { return Ok(None) };
+    if value.is_null() {
+        return Ok(Some(None));
+    }
+    match value.as_i64().filter(|m| SELF_MOOD_RANGE.contains(m)) {
+        Some(mood) => Ok(Some(Some(mood))),
+        None => Err(ApiError::bad_request(
+            "self_mood must be a whole number from 1 (awful) to 5 (great)",
+        )),
+    }
+}
+
+/// `date`, when present and not null, as a stored timestamp (see `zone::parse_entry_date`).
+fn validated_date(value: Option<&Value>) -> ApiResult<Option<String>> {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let text = value
+        .as_str()
+        .ok_or_else(|| ApiError::bad_request("date must be a string"))?;
+    let at = zone::parse_entry_date(text, Utc::now()).map_err(ApiError::bad_request)?;
+    Ok(Some(store::timestamp(at)))
+}
+
+/// The words of a search: letters and digits, split at everything else.
+fn search_words(q: &str) -> ApiResult<Vec<String>> {
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "q must be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    match words.len() {
+        0 => Err(ApiError::bad_request("q must contain at least one word")),
+        n if n > MAX_SEARCH_WORDS => Err(ApiError::bad_request(format!(
+            "q may have at most {MAX_SEARCH_WORDS} words"
+        ))),
+        _ => Ok(words),
+    }
+}
+
 /// A path id; anything but an integer is a 404, as no entry can have it.
 fn entry_id(id: &str) -> ApiResult<i64> {
     id.parse().map_err(|_| ApiError::not_found(NOT_FOUND))
@@ -350,6 +420,7 @@ pub(crate) fn entry_json(row: &EntryRow) -> Value {
         "analysis": analysis,
         "roberta": roberta,
         "lstm": lstm,
+        "self_mood": row.self_mood,
         "date": row.date,
         "created_at": row.created_at,
         "updated_at": row.updated_at,

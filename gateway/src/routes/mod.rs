@@ -8,6 +8,8 @@ pub mod auth;
 pub mod dashboard;
 pub mod features;
 pub mod health;
+pub mod history;
+pub mod import;
 pub mod insights;
 pub mod journal;
 pub mod oauth;
@@ -24,7 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::state::AppState;
 
 /// The API: every module's routes, each request bounded by `REQUEST_TIMEOUT_SECS` (408),
-/// except the CSV analysis, bounded by `CSV_TIMEOUT_SECS`.
+/// except the CSV analysis and the journal import, bounded by `CSV_TIMEOUT_SECS`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let timed = |router: Router<AppState>, limit| {
@@ -36,10 +38,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(journal::router())
+        .merge(history::router())
+        .merge(import::export_router())
         .merge(predict::router())
         .merge(features::router())
         .merge(oauth::router(config))
         .merge(crate::openapi::router())
         .merge(health::router());
-    timed(api, config.request_timeout).merge(timed(predict::csv_router(config), config.csv_timeout))
+    let uploads = predict::csv_router(config).merge(import::router());
+    timed(api, config.request_timeout).merge(timed(uploads, config.csv_timeout))
 }

@@ -1,9 +1,10 @@
-//! Validation of profile updates (`PUT /api/users/{user_id}/profile`): which fields may change
-//! and what an avatar may be.
+//! Validation of profile updates (`PUT /api/users/{user_id}/profile`): which fields may change,
+//! what an avatar may be, and that a time zone is an IANA name.
 
 use serde_json::{Map, Value};
 
 use crate::{
+    domain::history::zone,
     error::{ApiError, ApiResult},
     store::users::UserRow,
 };
@@ -26,10 +27,11 @@ pub struct Profile {
     pub avatar: String,
     pub bio: String,
     pub preferences: String,
+    pub timezone: String,
 }
 
-/// Applies `body` to `current`: `firstName`, `lastName`, `avatar` and `bio` (top level, or
-/// inside `profile` as the original stored them) and `profile.preferences`. Everything else
+/// Applies `body` to `current`: `firstName`, `lastName`, `avatar`, `bio` and `timezone` (top
+/// level, or inside `profile` as the original stored them) and `profile.preferences`. Everything else
 /// (email, id, stats) is ignored; a field that is present must be valid.
 pub fn apply(current: &UserRow, body: &Value) -> ApiResult<Profile> {
     let body = body
@@ -60,6 +62,13 @@ pub fn apply(current: &UserRow, body: &Value) -> ApiResult<Profile> {
             nested.and_then(|p| p.get("preferences")),
             &current.preferences,
         )?,
+        timezone: match text(field("timezone"), "timezone", 64)? {
+            Some(name) => zone::parse_timezone(&name)
+                .map_err(ApiError::bad_request)?
+                .name()
+                .to_owned(),
+            None => current.timezone.clone(),
+        },
     })
 }
 

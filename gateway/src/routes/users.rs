@@ -60,7 +60,7 @@ pub struct DeleteRequest {
 
 #[utoipa::path(get, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id")),
-    responses((status = 200, description = "{success, user: {id, email, name, firstName, lastName, profile, avatar, bio, created_at, streak, totalEntries, averageMood}}"),
+    responses((status = 200, description = "{success, user: {id, email, name, firstName, lastName, profile, avatar, bio, timezone, created_at, streak, totalEntries, averageMood}}"),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user")))]
 pub async fn get_profile(
@@ -76,7 +76,7 @@ pub async fn get_profile(
 
 #[utoipa::path(put, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id")),
-    request_body(content = Object, description = "firstName, lastName, avatar (https URL or data:image base64 up to 1 MB), bio, profile.preferences; email and unknown keys are ignored"),
+    request_body(content = Object, description = "firstName, lastName, avatar (https URL or data:image base64 up to 1 MB), bio, timezone (an IANA name such as Europe/Paris; default UTC), profile.preferences; email and unknown keys are ignored"),
     responses((status = 200, description = "{success, message, user}"), (status = 400, description = "Invalid field"),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user; nothing is created"), (status = 413, description = "Avatar too large")))]
@@ -94,6 +94,7 @@ pub async fn put_profile(
         avatar: &updated.avatar,
         bio: &updated.bio,
         preferences: &updated.preferences,
+        timezone: &updated.timezone,
     };
     if !accounts::update_profile(&state.db, &account.id, &change).await? {
         return Err(ApiError::unauthorized("Invalid or expired token"));
@@ -130,6 +131,7 @@ pub async fn export(State(state): State<AppState>, user: AuthUser) -> ApiResult<
             "lastName": account.last_name,
             "profile": UserView::from(&account).profile,
             "has_password": !account.password_hash.is_empty(),
+            "timezone": account.timezone,
             "created_at": account.created_at,
             "last_login": account.last_login,
         },
@@ -222,6 +224,7 @@ async fn profile_json(state: &AppState, account: &UserRow) -> ApiResult<Value> {
     let mut user = serde_json::to_value(UserView::from(account)).map_err(ApiError::internal)?;
     user["avatar"] = json!(account.avatar);
     user["bio"] = json!(account.bio);
+    user["timezone"] = json!(account.timezone);
     user["streak"] = json!(analytics::streak(facts.iter().map(|f| f.at), Utc::now()));
     user["totalEntries"] = json!(entries.len());
     user["averageMood"] = json!(analytics::average_mood(facts.iter()).unwrap_or(0.0));

@@ -12,19 +12,22 @@ pub struct ProfileUpdate<'a> {
     pub bio: &'a str,
     /// A JSON object.
     pub preferences: &'a str,
+    /// An IANA time zone name, already validated.
+    pub timezone: &'a str,
 }
 
 /// Updates the profile of an existing account; `false` when there is none (nothing is created).
 pub async fn update_profile(db: &Db, id: &str, p: &ProfileUpdate<'_>) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET first_name = $1, last_name = $2, avatar = $3, bio = $4, preferences = $5 \
-         WHERE id = $6",
+        "UPDATE users SET first_name = $1, last_name = $2, avatar = $3, bio = $4, preferences = $5, \
+         timezone = $6 WHERE id = $7",
     )
     .bind(p.first_name)
     .bind(p.last_name)
     .bind(p.avatar)
     .bind(p.bio)
     .bind(p.preferences)
+    .bind(p.timezone)
     .bind(id)
     .execute(db.pool())
     .await?;

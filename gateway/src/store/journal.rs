@@ -9,6 +9,9 @@ use super::Db;
 pub const SCORED: &str = "scored";
 /// `status` of an entry saved while inference was unreachable.
 pub const PENDING: &str = "pending";
+/// `status` of an entry without text (an imported self-rated mood): nothing to score, so
+/// never pending.
+pub const UNSCORED: &str = "unscored";
 
 /// A stored entry.
 #[derive(Debug, Clone, FromRow)]
@@ -27,9 +30,24 @@ pub struct EntryRow {
     /// JSON results of each model; `None` when that model was not loaded.
     pub roberta: Option<String>,
     pub lstm: Option<String>,
+    /// The person's own rating, 1 (awful) to 5 (great).
+    pub self_mood: Option<i64>,
     pub date: String,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// What a write sets: the entry's content, its date and its scores (`None`: not scored).
+#[derive(Debug, Clone, Copy)]
+pub struct EntryWrite<'a> {
+    pub text: &'a str,
+    /// A JSON array of strings.
+    pub tags: &'a str,
+    pub self_mood: Option<i64>,
+    /// The moment the entry is about (a stored timestamp; back-dated entries differ from
+    /// `created_at`).
+    pub date: &'a str,
+    pub score: Option<&'a StoredScore>,
 }
 
 /// The score columns, as written together.
@@ -61,25 +79,24 @@ impl Range {
     }
 }
 
-const COLUMNS: &str = "id, user_id, text, tags, status, sentiment, confidence, mood_score, \
-                       scores, roberta, lstm, date, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, user_id, text, tags, status, sentiment, confidence, \
+                       mood_score, scores, roberta, lstm, self_mood, date, created_at, updated_at";
 
-/// Stores a new entry, scored when `score` is given and pending otherwise, and returns it.
+/// Stores a new entry, scored when `entry.score` is given and pending otherwise, created `at`,
+/// and returns it.
 pub async fn insert(
     db: &Db,
     user_id: &str,
-    text: &str,
-    tags: &str,
-    score: Option<&StoredScore>,
+    entry: &EntryWrite<'_>,
     at: &str,
 ) -> Result<EntryRow, sqlx::Error> {
     let sql = format!(
         "INSERT INTO journal_entries (user_id, text, tags, status, sentiment, confidence, \
-         mood_score, scores, roberta, lstm, date, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING {COLUMNS}"
+         mood_score, scores, roberta, lstm, self_mood, date, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
     );
-    let query = sqlx::query_as(&sql).bind(user_id).bind(text).bind(tags);
-    bind_score(query, score).bind(at).fetch_one(db.pool()).await
+    let query = sqlx::query_as(&sql).bind(user_id);
+    bind_entry(query, entry).bind(at).fetch_one(db.pool()).await
 }
 
 /// The caller's entry `id`.
@@ -129,24 +146,22 @@ pub async fn count(db: &Db, user_id: &str, range: &Range) -> Result<i64, sqlx::E
     .await
 }
 
-/// Rewrites the caller's entry (text, tags and scores together, as a new write is scored
-/// anew) and returns it; `None` when it is not theirs.
+/// Rewrites the caller's entry (content and scores together, as a new text is scored anew)
+/// and returns it; `None` when it is not theirs.
 pub async fn update(
     db: &Db,
     user_id: &str,
     id: i64,
-    text: &str,
-    tags: &str,
-    score: Option<&StoredScore>,
+    entry: &EntryWrite<'_>,
     at: &str,
 ) -> Result<Option<EntryRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE journal_entries SET text = $1, tags = $2, status = $3, sentiment = $4, \
-         confidence = $5, mood_score = $6, scores = $7, roberta = $8, lstm = $9, updated_at = $10 \
-         WHERE id = $11 AND user_id = $12 RETURNING {COLUMNS}"
+         confidence = $5, mood_score = $6, scores = $7, roberta = $8, lstm = $9, \
+         self_mood = $10, date = $11, updated_at = $12 \
+         WHERE id = $13 AND user_id = $14 RETURNING {COLUMNS}"
     );
-    let query = sqlx::query_as(&sql).bind(text).bind(tags);
-    bind_score(query, score)
+    bind_entry(sqlx::query_as(&sql), entry)
         .bind(at)
         .bind(id)
         .bind(user_id)
@@ -209,18 +224,34 @@ pub async fn complete_pending(
     Ok(result.rows_affected() == 1)
 }
 
-type AnyQueryAs<'q> =
-    sqlx::query::QueryAs<'q, sqlx::Any, EntryRow, <sqlx::Any as sqlx::Database>::Arguments<'q>>;
+pub(crate) type AnyQueryAs<'q, O = EntryRow> =
+    sqlx::query::QueryAs<'q, sqlx::Any, O, <sqlx::Any as sqlx::Database>::Arguments<'q>>;
 
-/// Binds status and the six score columns, NULL when pending.
-fn bind_score<'q>(query: AnyQueryAs<'q>, score: Option<&'q StoredScore>) -> AnyQueryAs<'q> {
-    let status = if score.is_some() { SCORED } else { PENDING };
+/// The status a write leaves: scored with scores, unscored without text, else pending.
+pub fn status_of(entry: &EntryWrite<'_>) -> &'static str {
+    match (entry.score, entry.text.is_empty()) {
+        (Some(_), _) => SCORED,
+        (None, true) => UNSCORED,
+        (None, false) => PENDING,
+    }
+}
+
+/// Binds text, tags, status, the six score columns (NULL unless scored), self_mood and date.
+pub(crate) fn bind_entry<'q, O>(
+    query: AnyQueryAs<'q, O>,
+    entry: &EntryWrite<'q>,
+) -> AnyQueryAs<'q, O> {
+    let score = entry.score;
     query
-        .bind(status)
+        .bind(entry.text)
+        .bind(entry.tags)
+        .bind(status_of(entry))
         .bind(score.map(|s| s.sentiment.as_str()))
         .bind(score.map(|s| s.confidence))
         .bind(score.map(|s| s.mood_score))
         .bind(score.map(|s| s.scores.as_str()))
         .bind(score.and_then(|s| s.roberta.as_deref()))
         .bind(score.and_then(|s| s.lstm.as_deref()))
+        .bind(entry.self_mood)
+        .bind(entry.date)
 }

@@ -9,9 +9,10 @@
 //! compiled into the binary and the right one runs at start.
 //!
 //! To add a table: add `NNNN_name.sql` to **both** directories (same number and name; the
-//! features work uses 0100-0199, platform 0200-0299) and `cargo build` (build.rs re-embeds).
+//! features work uses 0100-0199, platform 0200-0299, history 0300-0399) and `cargo build` (build.rs re-embeds).
 
 pub mod accounts;
+pub mod history;
 pub mod journal;
 pub mod results;
 pub mod tokens;

@@ -16,6 +16,8 @@ pub struct UserRow {
     pub bio: String,
     /// A JSON object.
     pub preferences: String,
+    /// An IANA time zone name: the person's days are days there.
+    pub timezone: String,
     pub created_at: String,
     pub last_login: Option<String>,
 }
@@ -33,7 +35,7 @@ pub struct NewUser<'a> {
 }
 
 const COLUMNS: &str = "id, email, first_name, last_name, password_hash, avatar, bio, \
-                       preferences, created_at, last_login";
+                       preferences, timezone, created_at, last_login";
 
 /// Inserts `user`; `Ok(false)` when the email is taken.
 pub async fn insert(db: &Db, user: &NewUser<'_>) -> Result<bool, sqlx::Error> {

@@ -8,6 +8,7 @@ mod balancing;
 mod cache;
 mod errors;
 mod health;
+mod history;
 mod insights;
 mod isolation;
 mod journey;
