@@ -58,3 +58,23 @@ impl Readiness {
         self.reporter.clear_service_status("").await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The latch's `watch` side (the Open Inference Protocol's `ServerReady`) flips with the
+    /// health status: not ready, ready, and not ready again once draining.
+    #[tokio::test]
+    async fn the_watched_latch_flips_with_ready_and_draining() {
+        let (readiness, _health) = Readiness::new().await;
+        let latch = readiness.subscribe();
+        assert!(!*latch.borrow());
+
+        readiness.ready().await;
+        assert!(*latch.borrow());
+
+        readiness.draining().await;
+        assert!(!*latch.borrow());
+    }
+}
