@@ -85,7 +85,7 @@ pub async fn insert_imported(
                import_key) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
                ON CONFLICT (user_id, import_key) DO NOTHING RETURNING id";
-    let query: AnyQueryAs<'_, (i64,)> = sqlx::query_as(sql).bind(user_id);
+    let query: AnyQueryAs<'_, (i64,)> = sqlx::query_as(sql).persistent(false).bind(user_id);
     let inserted = bind_entry(query, entry)
         .bind(at)
         .bind(key)

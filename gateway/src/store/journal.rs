@@ -95,7 +95,7 @@ pub async fn insert(
          mood_score, scores, roberta, lstm, self_mood, date, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
     );
-    let query = sqlx::query_as(&sql).bind(user_id);
+    let query = sqlx::query_as(&sql).persistent(false).bind(user_id);
     bind_entry(query, entry).bind(at).fetch_one(db.pool()).await
 }
 
@@ -161,7 +161,7 @@ pub async fn update(
          self_mood = $10, date = $11, updated_at = $12 \
          WHERE id = $13 AND user_id = $14 RETURNING {COLUMNS}"
     );
-    bind_entry(sqlx::query_as(&sql), entry)
+    bind_entry(sqlx::query_as(&sql).persistent(false), entry)
         .bind(at)
         .bind(id)
         .bind(user_id)
@@ -237,6 +237,10 @@ pub fn status_of(entry: &EntryWrite<'_>) -> &'static str {
 }
 
 /// Binds text, tags, status, the six score columns (NULL unless scored), self_mood and date.
+///
+/// Queries using it must not be persistent (`.persistent(false)`): sqlx 0.8's Any driver
+/// declares a NULL double as PostgreSQL `float4`, so a statement cached after a pending write
+/// would refuse the next scored write's 8-byte double ("incorrect binary data format").
 pub(crate) fn bind_entry<'q, O>(
     query: AnyQueryAs<'q, O>,
     entry: &EntryWrite<'q>,

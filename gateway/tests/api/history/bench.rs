@@ -42,6 +42,7 @@ async fn five_years(app: &TestApp, user_id: &str) {
              scores, roberta, lstm, self_mood, date, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 0.8, $6, '{}', $7, $7, $8, $9, $9, $9)",
         )
+        .persistent(false)
         .bind(user_id)
         .bind(format!("Day {i}: a walk, some work, dinner with friends"))
         .bind(tags)

@@ -265,3 +265,45 @@ async fn our_export_moves_between_accounts_and_csv_exports_on_sqlite() {
 async fn our_export_moves_between_accounts_and_csv_exports_on_postgres() {
     our_export_moves_between_accounts_and_csv_exports(Backend::Postgres).await;
 }
+
+/// With inference up, a mood-only row (NULL scores) before scored rows: on PostgreSQL a cached
+/// statement would have declared the NULL double as `float4` and refused the scores after it.
+async fn an_import_with_inference_up_scores_texts_after_a_mood_only_row(backend: Backend) {
+    let inference = crate::helpers::spawn_inference().await;
+    let Some(app) =
+        crate::helpers::spawn_app_with(backend, &[("INFERENCE_URL", &inference.url())]).await
+    else {
+        return;
+    };
+    let user = app.register("scored-import@example.com").await;
+    let file = "full_date,date,weekday,time,mood,activities,note_title,note
+2025-05-01,x,x,08:00,meh,,,
+2025-05-02,x,x,08:00,good,,,A lovely walk by the sea
+2025-05-03,x,x,08:00,bad,,,A rotten day at work
+";
+    let response = import(&app, &user, "daylio.csv", file).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let summary: Value = response.json().await.unwrap();
+    assert_eq!(
+        (summary["created"].clone(), summary["pending"].clone()),
+        (json!(3), json!(0)),
+        "{summary}"
+    );
+    let stored = entries(&app, &user.token).await;
+    let statuses: Vec<&str> = stored
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["scored", "scored", "unscored"]);
+    assert!(stored[0]["mood_score"].is_f64() && stored[0]["roberta"].is_object());
+}
+
+#[tokio::test]
+async fn an_import_with_inference_up_scores_texts_after_a_mood_only_row_on_sqlite() {
+    an_import_with_inference_up_scores_texts_after_a_mood_only_row(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_import_with_inference_up_scores_texts_after_a_mood_only_row_on_postgres() {
+    an_import_with_inference_up_scores_texts_after_a_mood_only_row(Backend::Postgres).await;
+}
