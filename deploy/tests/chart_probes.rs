@@ -594,7 +594,8 @@ async fn the_kustomize_production_overlay_with_its_documented_secret_passes_ever
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "moodtracker-secrets", "namespace": "moodtracker"},
         "stringData": {
-            "JWT_SECRET_KEY": format!("probe-{}", "k".repeat(43)),
+            // As `openssl rand -base64 48` makes it: the gateway refuses a guessable one.
+            "JWT_SECRET_KEY": "probe-Zk3mQ8rT1vX6yB2nC7dF4gH9jK0lP5sW3eR8tY1uI6oA2sD7",
             "SECRET_KEY": format!("probe-{}", "s".repeat(43)),
             "DATABASE_URL": b.database_url.clone(),
             "REDIS_URL": b.redis_url.clone(),

@@ -3,7 +3,8 @@
 //! [`Config::from_iter`] reads any `(name, value)` iterator, so tests build a configuration from a
 //! map and never touch the process environment; `main` passes `std::env::vars()`. Every
 //! environment (`APP_ENV`) has its own defaults. [`Config::from_iter`] also validates: in
-//! production it refuses unsafe settings, listing every problem at once and naming the variable,
+//! staging and production it refuses a missing, placeholder or guessable JWT secret, and in
+//! production other unsafe settings too, listing every problem at once and naming the variable,
 //! never its value. Secrets are wrapped in [`Secret`], whose `Debug` and `Display` print
 //! `[redacted]`, so logging the whole configuration is safe.
 //!
@@ -16,8 +17,9 @@
 //! | `HOST`, `PORT` | `127.0.0.1` dev, `0.0.0.0` deployed; `5001` |
 //! | `DATABASE_URL` | `sqlite://./data/moodtracker.db` (required in production) |
 //! | `DATABASE_MAX_CONNECTIONS` | `10` |
-//! | `JWT_SECRET_KEY` (else `SECRET_KEY`) | a dev placeholder; production: 32+ bytes, required |
-//! | `JWT_EXPIRATION_HOURS`, `REFRESH_TOKEN_DAYS` | `24`, `30` |
+//! | `JWT_SECRET_KEY` (else `SECRET_KEY`) | a dev placeholder; staging and production: required, 32+ bytes, 128+ bits estimated |
+//! | `JWT_EXPIRATION_MINUTES` (or `JWT_EXPIRATION_HOURS`), `REFRESH_TOKEN_DAYS` | `15`, `30` |
+//! | `REFRESH_GRACE_SECS` | `10` |
 //! | `FRONTEND_URL`, `CORS_ORIGINS` (comma list) | dev adds the localhost dev servers |
 //! | `ENABLE_SECURITY_HEADERS` | `true` (HSTS in production only) |
 //! | `INFERENCE_URL` | `http://127.0.0.1:50051` |
@@ -58,8 +60,15 @@ const PLACEHOLDER_SECRETS: &[&str] = &[
 /// placeholder, production refuses it.
 const DEV_JWT_SECRET: &str = "moodtracker-dev-secret-not-for-production-use";
 
-/// The shortest JWT secret production accepts: HS256's key should be at least its 32-byte output.
+/// The shortest JWT secret staging and production accept: HS256's key should be at least its
+/// 32-byte output.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// The least estimated entropy of a staging or production JWT secret ([`estimated_bits`]).
+pub const MIN_JWT_SECRET_BITS: f64 = 128.0;
+
+/// How to make a secret that passes, quoted by the refusal.
+const MAKE_A_SECRET: &str = "make one with: openssl rand -base64 48";
 
 /// The origins the original service allowed (the React dev servers), used outside production.
 const DEV_CORS_ORIGINS: &[&str] = &[
@@ -159,8 +168,10 @@ struct Raw {
     cache_default_timeout: Option<u64>,
     jwt_secret_key: Option<String>,
     secret_key: Option<String>,
+    jwt_expiration_minutes: Option<u64>,
     jwt_expiration_hours: Option<u64>,
     refresh_token_days: Option<u64>,
+    refresh_grace_secs: Option<u64>,
     log_level: Option<String>,
     log_format: Option<String>,
     enable_security_headers: Option<bool>,
@@ -213,14 +224,19 @@ pub struct Config {
     pub cache_type: CacheType,
     /// `CACHE_DEFAULT_TIMEOUT` seconds (default 300).
     pub cache_default_timeout: Duration,
-    /// `JWT_SECRET_KEY`, else `SECRET_KEY`; outside production a development default.
+    /// `JWT_SECRET_KEY`, else `SECRET_KEY`; in development and testing a development default.
     pub jwt_secret: Secret<String>,
     /// `SECRET_KEY`, kept for parity with the original; the JWT secret falls back to it.
     pub secret_key: Option<Secret<String>>,
-    /// `JWT_EXPIRATION_HOURS` (default 24): the access token's lifetime.
+    /// `JWT_EXPIRATION_MINUTES` (default 15), else `JWT_EXPIRATION_HOURS`: the access token's
+    /// lifetime. Short, as the refresh token renews it; signing out ends it sooner still.
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_DAYS` (default 30): a refresh token family's lifetime.
     pub refresh_token_ttl: Duration,
+    /// `REFRESH_GRACE_SECS` (default 10): how long after a refresh token is spent a repeat of
+    /// it (a second tab refreshing at the same moment) gets the same new refresh token instead
+    /// of revoking the family as a reuse.
+    pub refresh_grace: Duration,
     /// `LOG_LEVEL` (default `debug` in development, else `info`): a tracing `EnvFilter`.
     pub log_level: String,
     /// `LOG_FORMAT` `json` or `text` (default `text` in development and testing, else `json`).
@@ -281,9 +297,13 @@ pub enum ConfigError {
     /// A variable is malformed (envy's message names it).
     #[error("invalid configuration: {0}")]
     Invalid(String),
-    /// Production settings that are unsafe, every one of them, each naming its variable.
-    #[error("refusing to start in production:\n  - {}", .0.join("\n  - "))]
-    Unsafe(Vec<String>),
+    /// Unsafe settings for a deployed environment, every one of them, each naming its variable.
+    #[error("refusing to start in {env}:\n  - {}", .problems.join("\n  - "))]
+    Unsafe {
+        /// `staging` or `production`.
+        env: &'static str,
+        problems: Vec<String>,
+    },
 }
 
 impl Config {
@@ -297,7 +317,7 @@ impl Config {
         let vars = vars.into_iter().filter(|(_, v)| !v.trim().is_empty());
         let raw: Raw = envy::from_iter(vars).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let config = Self::with_defaults(raw)?;
-        config.refuse_unsafe_production()?;
+        config.refuse_unsafe_deployment()?;
         Ok(config)
     }
 
@@ -311,8 +331,9 @@ impl Config {
             .or_else(|| raw.secret_key.clone());
         let jwt_secret = match (jwt_secret, env) {
             (Some(secret), _) => secret,
-            // Production's check reports the empty value by its variable name.
-            (None, Environment::Production) => String::new(),
+            // A deployed environment must have its own secret: the check reports the empty
+            // value by its variable name, rather than sign with the public development key.
+            (None, Environment::Staging | Environment::Production) => String::new(),
             (None, _) => DEV_JWT_SECRET.to_owned(),
         };
         Ok(Self {
@@ -330,8 +351,12 @@ impl Config {
             cache_default_timeout: Duration::from_secs(raw.cache_default_timeout.unwrap_or(300)),
             jwt_secret: Secret(jwt_secret),
             secret_key: raw.secret_key.map(Secret),
-            access_token_ttl: hours(raw.jwt_expiration_hours.unwrap_or(24)),
+            access_token_ttl: access_token_ttl(
+                raw.jwt_expiration_minutes,
+                raw.jwt_expiration_hours,
+            ),
             refresh_token_ttl: hours(24 * raw.refresh_token_days.unwrap_or(30)),
+            refresh_grace: Duration::from_secs(raw.refresh_grace_secs.unwrap_or(10)),
             log_level: raw
                 .log_level
                 .unwrap_or_else(|| default_log_level(env).to_owned()),
@@ -372,23 +397,28 @@ impl Config {
         })
     }
 
-    /// Production's start-up checks: every problem, each naming its variable, none its value.
-    fn refuse_unsafe_production(&self) -> Result<(), ConfigError> {
-        if self.environment != Environment::Production {
+    /// The start-up checks of staging (its own strong secret) and production (that and the
+    /// rest): every problem, each naming its variable, none its value.
+    fn refuse_unsafe_deployment(&self) -> Result<(), ConfigError> {
+        if !self.environment.is_deployed() {
             return Ok(());
         }
+        let mut problems = secret_problems(self.jwt_secret.expose());
+        if self.environment == Environment::Production {
+            problems.extend(self.production_problems());
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(ConfigError::Unsafe {
+                env: self.environment.as_str(),
+                problems,
+            }),
+        }
+    }
+
+    /// What production needs besides a secret: its database, Redis, and no open CORS.
+    fn production_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        let secret = self.jwt_secret.expose();
-        if secret.is_empty() {
-            problems.push("JWT_SECRET_KEY is not set (nor SECRET_KEY)".to_owned());
-        } else if secret.len() < MIN_JWT_SECRET_BYTES {
-            problems.push(format!(
-                "JWT_SECRET_KEY is shorter than {MIN_JWT_SECRET_BYTES} bytes"
-            ));
-        }
-        if is_placeholder(secret) {
-            problems.push("JWT_SECRET_KEY is a well-known placeholder value".to_owned());
-        }
         if self.database_url.expose().is_empty() {
             problems.push("DATABASE_URL is not set".to_owned());
         }
@@ -398,10 +428,7 @@ impl Config {
         if self.cors_origins.iter().any(|o| o == "*") {
             problems.push("CORS_ORIGINS or FRONTEND_URL allows any origin (\"*\")".to_owned());
         }
-        match problems.is_empty() {
-            true => Ok(()),
-            false => Err(ConfigError::Unsafe(problems)),
-        }
+        problems
     }
 
     /// The database URL to connect to: the configured one, else the development SQLite file.
@@ -428,6 +455,55 @@ pub fn redact_url(url: &str) -> String {
     };
     let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
     format!("{scheme}://{user}:[redacted]@{host}")
+}
+
+/// Why `secret` cannot sign a deployed environment's tokens: unset, short, a published
+/// placeholder, or guessable. Each names the variable and says how to make a good one.
+fn secret_problems(secret: &str) -> Vec<String> {
+    if secret.is_empty() {
+        return vec![format!(
+            "JWT_SECRET_KEY is not set (nor SECRET_KEY): every environment but development \
+             and testing needs its own; {MAKE_A_SECRET}"
+        )];
+    }
+    let mut problems = Vec::new();
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        problems.push(format!(
+            "JWT_SECRET_KEY is shorter than {MIN_JWT_SECRET_BYTES} bytes; {MAKE_A_SECRET}"
+        ));
+    }
+    if is_placeholder(secret) {
+        problems.push(format!(
+            "JWT_SECRET_KEY is a well-known placeholder value; {MAKE_A_SECRET}"
+        ));
+    } else if estimated_bits(secret) < MIN_JWT_SECRET_BITS {
+        problems.push(format!(
+            "JWT_SECRET_KEY is too predictable (under {MIN_JWT_SECRET_BITS} bits of entropy as \
+             estimated from its distinct characters and repetition); {MAKE_A_SECRET}"
+        ));
+    }
+    problems
+}
+
+/// A deliberately rough, pessimistic estimate of the entropy of `secret`, in bits: the length
+/// of its shortest repeating unit with runs of one character counted once, times log2 of the
+/// number of distinct characters. `aaaa…` is 0 bits, `passwordpassword…` about 22; 48 random
+/// base64 bytes score over 300. It catches typed and patterned secrets, not every weak one.
+pub fn estimated_bits(secret: &str) -> f64 {
+    let chars: Vec<char> = secret.chars().collect();
+    let unit = &chars[..smallest_period(&chars)];
+    let runs = unit.iter().enumerate();
+    let runs = runs.filter(|(i, c)| *i == 0 || unit[i - 1] != **c).count();
+    let distinct = unit.iter().collect::<std::collections::HashSet<_>>().len();
+    runs as f64 * (distinct.max(1) as f64).log2()
+}
+
+/// The length of the shortest prefix that `chars` repeats (the last repetition may be cut
+/// short): 1 for `aaaa`, 8 for `changemechangeme`, the whole length for a random string.
+fn smallest_period(chars: &[char]) -> usize {
+    (1..chars.len())
+        .find(|&p| (p..chars.len()).all(|i| chars[i] == chars[i - p]))
+        .unwrap_or(chars.len())
 }
 
 fn is_placeholder(secret: &str) -> bool {
@@ -486,6 +562,16 @@ fn parse_addr(host: &str, port: u16) -> Result<SocketAddr, ConfigError> {
     Ok(SocketAddr::new(ip, port))
 }
 
+/// `JWT_EXPIRATION_MINUTES`, else `JWT_EXPIRATION_HOURS` (kept for existing deployments), else
+/// 15 minutes.
+fn access_token_ttl(minutes: Option<u64>, hours_: Option<u64>) -> Duration {
+    match (minutes, hours_) {
+        (Some(m), _) => Duration::from_secs(m * 60),
+        (None, Some(h)) => hours(h),
+        (None, None) => Duration::from_secs(15 * 60),
+    }
+}
+
 fn hours(h: u64) -> Duration {
     Duration::from_secs(h * 3600)
 }
@@ -540,6 +626,77 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("placeholder"));
+    }
+
+    #[test]
+    fn deployed_environments_refuse_secrets_with_little_entropy_and_say_how_to_make_one() {
+        for env in ["production", "staging"] {
+            for weak in [
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "passwordpasswordpasswordpassword",
+                "changemechangemechangemechangeme",
+            ] {
+                let err = config(&[
+                    ("APP_ENV", env),
+                    ("JWT_SECRET_KEY", weak),
+                    ("DATABASE_URL", "postgres://db/x"),
+                    ("REDIS_URL", "redis://r"),
+                ])
+                .unwrap_err()
+                .to_string();
+                assert!(err.contains("too predictable"), "{env} {weak}: {err}");
+                assert!(err.contains("openssl rand"), "{err}");
+                assert!(!err.contains(weak), "the value leaked: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn generated_secrets_pass_the_entropy_estimate() {
+        // `openssl rand -base64 48`, `-hex 32`, and the chart's `randAlphaNum 48`.
+        for strong in [
+            "q3vJ8kR0s+Yb1T2mN7wP9xZ4cL6dF5gH0jK8lQ2rS4tU6vW8yA1bC3eD5fG7hI9j",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "Zk3mQ8rT1vX6yB2nC7dF4gH9jK0lP5sW3eR8tY1uI6oA2sD7",
+        ] {
+            assert!(estimated_bits(strong) >= MIN_JWT_SECRET_BITS, "{strong}");
+        }
+        assert_eq!(estimated_bits("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0.0);
+        assert!(estimated_bits(&format!("probe-{}", "k".repeat(43))) < 30.0);
+    }
+
+    #[test]
+    fn staging_refuses_to_start_without_its_own_secret() {
+        let err = config(&[("APP_ENV", "staging")]).unwrap_err().to_string();
+        assert!(err.contains("refusing to start in staging"), "{err}");
+        assert!(err.contains("JWT_SECRET_KEY is not set"), "{err}");
+        let placeholder = config(&[("APP_ENV", "staging"), ("JWT_SECRET_KEY", DEV_JWT_SECRET)]);
+        assert!(placeholder.unwrap_err().to_string().contains("placeholder"));
+        // Staging needs no PostgreSQL or Redis: only production does.
+        let ok = config(&[
+            ("APP_ENV", "staging"),
+            (
+                "JWT_SECRET_KEY",
+                "Zk3mQ8rT1vX6yB2nC7dF4gH9jK0lP5sW3eR8tY1uI6oA2sD7",
+            ),
+        ]);
+        assert!(ok.is_ok(), "{:?}", ok.err());
+        assert!(config(&[("APP_ENV", "testing")]).is_ok());
+    }
+
+    #[test]
+    fn access_tokens_live_15_minutes_unless_configured() {
+        assert_eq!(
+            config(&[]).unwrap().access_token_ttl,
+            Duration::from_secs(900)
+        );
+        let hours = config(&[("JWT_EXPIRATION_HOURS", "2")]).unwrap();
+        assert_eq!(hours.access_token_ttl, Duration::from_secs(7200));
+        let minutes = config(&[
+            ("JWT_EXPIRATION_MINUTES", "5"),
+            ("JWT_EXPIRATION_HOURS", "2"),
+        ]);
+        assert_eq!(minutes.unwrap().access_token_ttl, Duration::from_secs(300));
     }
 
     #[test]

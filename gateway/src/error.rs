@@ -60,7 +60,9 @@ pub enum ApiError {
     /// Mapped by [`status_for_grpc`]: 400, 429, 503, 504, or an opaque 502.
     #[error(transparent)]
     Inference(#[from] InferenceError),
-    /// 500, opaque; the cause is logged.
+    /// 503 with `Retry-After` when the database connection was lost, refused or busy (see
+    /// [`is_connection_loss`]): the request can succeed once retried. Any other database error
+    /// is a 500, opaque; the cause is logged either way.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// 500, opaque; the cause is logged.
@@ -104,6 +106,7 @@ impl ApiError {
             Self::Inference(e) => e
                 .code()
                 .map_or(StatusCode::SERVICE_UNAVAILABLE, status_for_grpc),
+            Self::Database(e) if is_connection_loss(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,9 +115,39 @@ impl ApiError {
     fn public_message(&self, status: StatusCode) -> String {
         match self {
             Self::Inference(e) => e.public_message(status),
+            Self::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                "The database is briefly unavailable; retry shortly".to_owned()
+            }
             Self::Database(_) | Self::Internal(_) => "Internal server error".to_owned(),
             other => other.to_string(),
         }
+    }
+}
+
+/// Seconds a client is asked to wait after losing the database (`Retry-After`): a pool opens a
+/// new connection in well under that.
+const DATABASE_RETRY_AFTER_SECS: u64 = 1;
+
+/// Whether `e` means the connection to the database was lost or could not be had, rather than
+/// a fault in the query: I/O errors, pool timeouts, and the server's own codes for that
+/// (PostgreSQL's class 08 connection exceptions, 57P01-57P03 for a terminated backend or a
+/// server shutting down or starting, 53300 too many connections; SQLite's BUSY and LOCKED).
+pub fn is_connection_loss(e: &sqlx::Error) -> bool {
+    use sqlx::Error;
+    match e {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "5" | "6"
+                )
+        }),
+        _ => false,
     }
 }
 
@@ -146,10 +179,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = envelope(status, &self.public_message(status));
-        if let Self::TooManyRequests { retry_after_secs } = &self {
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                Some(DATABASE_RETRY_AFTER_SECS)
+            }
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if status.is_server_error() {
             response
@@ -173,6 +213,20 @@ mod tests {
         let status = err.status();
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(err.public_message(status), "Internal server error");
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_a_503_with_retry_after_and_a_query_fault_a_500() {
+        let lost = ApiError::Database(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = lost.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let timed_out = ApiError::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!(timed_out.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let fault = ApiError::Database(sqlx::Error::RowNotFound);
+        assert_eq!(fault.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -26,18 +26,20 @@ use crate::{
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps `router` in the protections, outermost first: request id, tracing, CORS, security
-/// headers, error envelope and error logging, the body limit. (The CORS layer answers every
+/// Wraps `router` in the protections, outermost first: request id, tracing, draining unread
+/// bodies, CORS, security headers, error envelope and error logging, the body limit. (The CORS layer answers every
 /// `OPTIONS`, preflight or not, without auth, as the original did.)
 pub fn harden(router: Router, config: &Config) -> Router {
     let router = router
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::extract::refuse_nul_in_url))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(log_server_errors))
         .layer(middleware::from_fn(json_errors));
     let router = security_headers(router, config);
     router
         .layer(cors(config))
+        .layer(middleware::from_fn(crate::drain::drain_unread_body))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod domain;
+pub mod drain;
 pub mod error;
 pub mod extract;
 pub mod hardening;
@@ -48,8 +49,17 @@ pub use state::AppState;
 /// Why the gateway could not start (or stopped serving).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot connect to the database: {0}")]
-    Database(#[source] sqlx::Error),
+    /// Names the variable and what was tried, never the URL (it may hold a password).
+    #[error(
+        "cannot connect to the {backend} database that DATABASE_URL names (tried for {} s): {cause}",
+        store::CONNECT_TIMEOUT.as_secs()
+    )]
+    Database {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        #[source]
+        cause: sqlx::Error,
+    },
     #[error("database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]

@@ -9,8 +9,12 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use crate::{
-    StartError, auth::JwtKeys, config::Config, inference::InferenceClient, platform::Platform,
-    store::Db,
+    StartError,
+    auth::JwtKeys,
+    config::Config,
+    inference::InferenceClient,
+    platform::Platform,
+    store::{Backend, Db},
 };
 
 /// Shared state of the gateway.
@@ -42,7 +46,10 @@ impl AppState {
             config.database_max_connections,
         )
         .await
-        .map_err(StartError::Database)?;
+        .map_err(|cause| StartError::Database {
+            backend: Backend::of_url(config.database_url_or_default()).as_str(),
+            cause,
+        })?;
         db.migrate().await?;
         let inference = InferenceClient::with_resolver(
             &config.inference_url,

@@ -1,6 +1,8 @@
 //! HS256 access tokens with the contract's claims (`user_id`, `email`, `iat`, `exp`,
-//! `type: "access"`). Verification pins the algorithm to HS256, so `alg: none` and any other
-//! algorithm are refused, and requires an unexpired `exp` and `type == "access"`.
+//! `type: "access"`) and `sid`, the session (refresh-token family) the token belongs to, which
+//! the extractor checks against revocations so that signing out ends the access token too.
+//! Verification pins the algorithm to HS256, so `alg: none` and any other algorithm are
+//! refused, and requires an unexpired `exp`, `type == "access"` and a `sid`.
 
 use std::time::Duration;
 
@@ -19,6 +21,8 @@ pub struct Claims {
     pub exp: i64,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The session: the refresh-token family issued with this token.
+    pub sid: String,
 }
 
 /// The signing and verification keys, built once from `JWT_SECRET_KEY`.
@@ -52,8 +56,8 @@ impl JwtKeys {
         }
     }
 
-    /// A signed access token for the user, and its lifetime in seconds.
-    pub fn issue(&self, user_id: &str, email: &str) -> (String, u64) {
+    /// A signed access token for the user's session `sid`, and its lifetime in seconds.
+    pub fn issue(&self, user_id: &str, email: &str, sid: &str) -> (String, u64) {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             user_id: user_id.to_owned(),
@@ -61,6 +65,7 @@ impl JwtKeys {
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
             kind: ACCESS.to_owned(),
+            sid: sid.to_owned(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail");
@@ -85,18 +90,22 @@ mod tests {
 
     #[test]
     fn accepts_its_own_tokens() {
-        let (token, _) = keys().issue("u1", "a@b.c");
+        let (token, _) = keys().issue("u1", "a@b.c", "s1");
         let claims = keys().verify(&token).unwrap();
         assert_eq!(
-            (claims.user_id.as_str(), claims.kind.as_str()),
-            ("u1", "access")
+            (
+                claims.user_id.as_str(),
+                claims.kind.as_str(),
+                claims.sid.as_str()
+            ),
+            ("u1", "access", "s1")
         );
     }
 
     #[test]
     fn rejects_a_token_signed_with_another_secret() {
         let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
-        let (token, _) = other.issue("u1", "a@b.c");
+        let (token, _) = other.issue("u1", "a@b.c", "s1");
         assert!(keys().verify(&token).is_none());
     }
 }

@@ -46,7 +46,7 @@ pub async fn rate_limit(State(state): State<RateLimit>, request: Request, next: 
         .get::<MatchedPath>()
         .map_or("(unmatched)", MatchedPath::as_str)
         .to_owned();
-    let subject = subject(&state, &request);
+    let subject = subject(&state, &request, &route);
     let decision = state
         .limiter
         .check(&subject, request.method(), &route)
@@ -63,8 +63,12 @@ pub async fn rate_limit(State(state): State<RateLimit>, request: Request, next: 
     }
 }
 
-fn subject(state: &RateLimit, request: &Request) -> Subject {
-    if let Some(user) = (state.identify)(request.headers()) {
+/// The client address on the routes that identify a caller, whatever token is sent; the
+/// token's user elsewhere.
+fn subject(state: &RateLimit, request: &Request, route: &str) -> Subject {
+    if !super::identifies_caller(request.method(), route)
+        && let Some(user) = (state.identify)(request.headers())
+    {
         return Subject::User(user);
     }
     let peer = request

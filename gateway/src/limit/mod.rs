@@ -2,8 +2,11 @@
 //! Redis script call per request, with a per-replica in-memory fallback.
 //!
 //! - Algorithm: GCRA ([`gcra`]), several quotas (100/hour and 1000/day) in one atomic call.
-//! - Subject: the user (verified JWT `sub`) when authenticated, the client address otherwise
-//!   ([`client_ip`]; forwarded headers only from `TRUSTED_PROXIES`).
+//! - Subject: the client address ([`client_ip`]; forwarded headers only from `TRUSTED_PROXIES`)
+//!   on the routes that identify a caller (register, login, OAuth), whatever token is sent, so
+//!   a token cannot lift their limits; elsewhere the user (verified JWT `sub`) when
+//!   authenticated, else the client address. Login is also limited per target account
+//!   ([`Limiter::check_login_account`]), so rotating addresses cannot guess one password.
 //! - Redis failure (`RATELIMIT_FAIL_MODE`): `memory` (default) keeps enforcing the same
 //!   quotas per replica, `open` admits everything, `closed` answers 503. A failed call opens the
 //!   circuit in [`RedisLink`], so later requests skip Redis until it answers again.
@@ -22,7 +25,7 @@ use std::sync::Arc;
 use http::Method;
 
 pub use client_ip::{BadCidr, Cidr, client_ip, parse_trusted};
-pub use rules::{Policy, Quota, Rules, RulesError};
+pub use rules::{Policy, Quota, Rules, RulesError, identifies_caller};
 pub use store::Outcome;
 
 use crate::redis_link::RedisLink;
@@ -80,6 +83,9 @@ pub enum Subject {
     User(String),
     /// An anonymous client, by address.
     Client(IpAddr),
+    /// The account a sign-in names: the SHA-256 of its normalised email, so no address
+    /// reaches Redis.
+    Account(String),
 }
 
 impl Subject {
@@ -88,6 +94,7 @@ impl Subject {
         match self {
             Self::User(id) => format!("{{u:{}}}", id.replace(['{', '}'], "")),
             Self::Client(ip) => format!("{{ip:{ip}}}"),
+            Self::Account(digest) => format!("{{a:{}}}", digest.replace(['{', '}'], "")),
         }
     }
 }
@@ -186,6 +193,15 @@ impl Limiter {
         let decision = self.decide(&keys, &cells).await;
         record(policy.name, &decision);
         decision
+    }
+
+    /// Decides a password sign-in against the account `email` names, under the login policy:
+    /// the per-address limit alone lets an attacker with many addresses guess one account's
+    /// password.
+    pub async fn check_login_account(&self, email: &str) -> Decision {
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(email.as_bytes()));
+        let subject = Subject::Account(digest);
+        self.check(&subject, &Method::POST, "/api/auth/login").await
     }
 
     fn keys(

@@ -79,6 +79,15 @@ fn policy_name(method: &Method, path: &str) -> Option<&'static str> {
     })
 }
 
+/// Routes whose purpose is to identify a caller: they are limited per client address whatever
+/// token a request carries (any user's token would otherwise buy a fresh quota).
+pub fn identifies_caller(method: &Method, path: &str) -> bool {
+    matches!(
+        policy_name(method, path),
+        Some("login" | "register" | "oauth")
+    )
+}
+
 /// Routes no quota applies to: probes poll them, and CORS preflights carry no identity.
 pub fn is_exempt(method: &Method, path: &str) -> bool {
     method == Method::OPTIONS || matches!(path, "/livez" | "/readyz" | "/api/health")
@@ -222,6 +231,20 @@ mod tests {
             Rules::new("", 0.0),
             Err(RulesError::BadMultiplier)
         ));
+    }
+
+    #[test]
+    fn sign_in_routes_identify_the_caller_and_others_do_not() {
+        for path in [
+            "/api/auth/login",
+            "/api/auth/register",
+            "/api/auth/google",
+            "/api/auth/github",
+        ] {
+            assert!(identifies_caller(&Method::POST, path), "{path}");
+        }
+        assert!(!identifies_caller(&Method::POST, "/api/analyze/csv"));
+        assert!(!identifies_caller(&Method::GET, "/api/journal/entries"));
     }
 
     #[test]

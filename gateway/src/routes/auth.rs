@@ -2,7 +2,9 @@
 //!
 //! Register and login answer the contract's `{success, token, user}` (plus `refresh_token` and
 //! `expires_in`); refresh rotates the refresh token, and presenting an already spent one
-//! revokes its whole family (a stolen token's thief and victim are both logged out).
+//! revokes its whole family (a stolen token's thief and victim are both logged out) and with
+//! it the family's access tokens. A repeat within `REFRESH_GRACE_SECS` of the spend (two tabs
+//! refreshing at once) gets the same new refresh token instead.
 
 use axum::{
     Json, Router,
@@ -18,6 +20,7 @@ use crate::{
     auth::{AuthUser, password, refresh},
     error::{ApiError, ApiResult},
     extract::JsonBody,
+    limit::Decision,
     state::AppState,
     store::{
         self, tokens,
@@ -125,7 +128,7 @@ pub async fn register(
     let user = users::by_id(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::internal("user vanished"))?;
-    session(&state, &user, None).await
+    session(&state, &user).await
 }
 
 #[utoipa::path(post, path = "/api/auth/login", request_body = LoginRequest, tag = "auth",
@@ -141,6 +144,7 @@ pub async fn login(
     if email.is_empty() || password.is_empty() {
         return Err(ApiError::bad_request("Email and password are required"));
     }
+    limit_account(&state, &email).await?;
     let user = users::by_email(&state.db, &email).await?;
     // Verify against a dummy hash for unknown emails: the same work, the same answer.
     let phc = user.as_ref().map_or_else(
@@ -168,7 +172,22 @@ pub async fn login(
         },
     )
     .await;
-    session(&state, &user, None).await
+    session(&state, &user).await
+}
+
+/// 429 when the account `email` names has had its quota of sign-in attempts, from whatever
+/// addresses they came.
+async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
+    let limiter = &state.platform.rate_limit.limiter;
+    match limiter.check_login_account(email).await {
+        Decision::Decided { outcome, .. } if !outcome.allowed => Err(ApiError::TooManyRequests {
+            retry_after_secs: outcome.retry_after.as_secs_f64().ceil().max(1.0) as u64,
+        }),
+        Decision::Unavailable => Err(ApiError::Unavailable(
+            "Rate limiting is temporarily unavailable".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[utoipa::path(post, path = "/api/auth/refresh", request_body = RefreshRequest, tag = "auth",
@@ -179,30 +198,88 @@ pub async fn refresh_tokens(
     JsonBody(body): JsonBody<Option<RefreshRequest>>,
 ) -> ApiResult<Json<Value>> {
     let token = required_refresh_token(body)?;
-    let invalid = || ApiError::unauthorized("Invalid or expired refresh token");
-    let row = tokens::find(&state.db, &refresh::digest(&token))
-        .await?
-        .ok_or_else(invalid)?;
-    let now = store::now();
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Err(invalid());
-    }
-    if row.used_at.is_some() || !tokens::spend(&state.db, row.id, &now).await? {
-        tracing::warn!(family = %row.family_id, "refresh token reused: revoking its family");
-        tokens::revoke_family(&state.db, &row.family_id, &now).await?;
-        audit::record(
-            &state.db,
-            Event::RefreshReuse {
-                user_id: &row.user_id,
-            },
-        )
-        .await;
-        return Err(invalid());
-    }
+    let mut row = live_refresh_token(&state, &token).await?;
     let user = users::by_id(&state.db, &row.user_id)
         .await?
-        .ok_or_else(invalid)?;
-    session(&state, &user, Some(row.family_id)).await
+        .ok_or_else(invalid_refresh)?;
+    if row.used_at.is_none() {
+        if let Some(next) = rotate(&state, &row, &token).await? {
+            return respond(&state, &user, &row.family_id, next);
+        }
+        // A concurrent refresh with the same token won: read what it recorded.
+        row = live_refresh_token(&state, &token).await?;
+    }
+    match successor_in_grace(&state, &row, &token).await? {
+        Some(next) => respond(&state, &user, &row.family_id, next),
+        None => Err(revoke_reused(&state, &row).await?),
+    }
+}
+
+fn invalid_refresh() -> ApiError {
+    ApiError::unauthorized("Invalid or expired refresh token")
+}
+
+/// The stored row of `token`, when it is neither unknown, revoked nor expired.
+async fn live_refresh_token(state: &AppState, token: &str) -> ApiResult<tokens::RefreshRow> {
+    let row = tokens::find(&state.db, &refresh::digest(token))
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    match row.revoked_at.is_some() || row.expires_at <= store::now() {
+        true => Err(invalid_refresh()),
+        false => Ok(row),
+    }
+}
+
+/// Stores the family's next token, then spends `spent` recording it; `None` (and the stored
+/// token removed) when a concurrent refresh spent it first. Storing first means a token another
+/// request reads as the successor always exists.
+async fn rotate(
+    state: &AppState,
+    row: &tokens::RefreshRow,
+    spent: &str,
+) -> ApiResult<Option<String>> {
+    let next = store_next(state, &row.user_id, &row.family_id).await?;
+    let sealed = refresh::seal(spent, &next);
+    if tokens::spend(&state.db, row.id, &store::now(), &sealed).await? {
+        return Ok(Some(next));
+    }
+    tokens::delete(&state.db, &refresh::digest(&next)).await?;
+    Ok(None)
+}
+
+/// The token `spent` was exchanged for, when that happened within `REFRESH_GRACE_SECS` and the
+/// successor is still live; `None` means a reuse.
+async fn successor_in_grace(
+    state: &AppState,
+    row: &tokens::RefreshRow,
+    spent: &str,
+) -> ApiResult<Option<String>> {
+    let spent_at = row.used_at.as_deref().map(store::parse_timestamp);
+    let grace = ChronoDuration::from_std(state.config.refresh_grace).map_err(ApiError::internal)?;
+    if spent_at.is_none_or(|at| Utc::now() - at >= grace) {
+        return Ok(None);
+    }
+    let Some(next) = row
+        .successor
+        .as_deref()
+        .and_then(|s| refresh::unseal(spent, s))
+    else {
+        return Ok(None);
+    };
+    let live = tokens::find(&state.db, &refresh::digest(&next)).await?;
+    Ok(live.filter(|r| r.revoked_at.is_none()).map(|_| next))
+}
+
+/// A spent token presented again, outside the grace: it was stolen, so the whole family (and
+/// its access tokens) is revoked. Returns the 401 to answer.
+async fn revoke_reused(state: &AppState, row: &tokens::RefreshRow) -> ApiResult<ApiError> {
+    tracing::warn!(family = %row.family_id, "refresh token reused: revoking its family");
+    tokens::revoke_family(&state.db, &row.family_id, &store::now()).await?;
+    let reuse = Event::RefreshReuse {
+        user_id: &row.user_id,
+    };
+    audit::record(&state.db, reuse).await;
+    Ok(invalid_refresh())
 }
 
 #[utoipa::path(post, path = "/api/auth/logout", request_body = RefreshRequest, tag = "auth",
@@ -214,12 +291,15 @@ pub async fn logout(
     JsonBody(body): JsonBody<Option<RefreshRequest>>,
 ) -> ApiResult<Json<Value>> {
     let token = required_refresh_token(body)?;
+    let now = store::now();
     if let Some(row) = tokens::find(&state.db, &refresh::digest(&token)).await? {
         // Someone else's token is left alone, and the answer does not say whether it exists.
         if row.user_id == user.id {
-            tokens::revoke_family(&state.db, &row.family_id, &store::now()).await?;
+            tokens::revoke_family(&state.db, &row.family_id, &now).await?;
         }
     }
+    // The session of the access token that signs out ends too, whatever refresh token is sent.
+    tokens::revoke_family(&state.db, &user.session, &now).await?;
     Ok(Json(
         json!({ "success": true, "message": "Logged out successfully" }),
     ))
@@ -236,21 +316,33 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     ))
 }
 
-/// Issues an access token and a refresh token (a new family, or the next of `family`).
-pub(crate) async fn session(
-    state: &AppState,
-    user: &UserRow,
-    family: Option<String>,
-) -> ApiResult<Json<Value>> {
-    let (token, expires_in) = state.jwt.issue(&user.id, &user.email);
+/// Starts a session: a new refresh-token family, its first token and an access token.
+pub(crate) async fn session(state: &AppState, user: &UserRow) -> ApiResult<Json<Value>> {
+    let family = refresh::random_id();
+    let refresh_token = store_next(state, &user.id, &family).await?;
+    respond(state, user, &family, refresh_token)
+}
+
+/// Stores a new refresh token of `family` and returns it.
+async fn store_next(state: &AppState, user_id: &str, family: &str) -> ApiResult<String> {
     let refresh_token = refresh::generate();
     let now = Utc::now();
     let ttl =
         ChronoDuration::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
-    let family = family.unwrap_or_else(refresh::random_id);
     let (created, expires) = (store::timestamp(now), store::timestamp(now + ttl));
     let hash = refresh::digest(&refresh_token);
-    tokens::insert(&state.db, &hash, &family, &user.id, &created, &expires).await?;
+    tokens::insert(&state.db, &hash, family, user_id, &created, &expires).await?;
+    Ok(refresh_token)
+}
+
+/// The sign-in answer: a new access token of session `family`, and `refresh_token`.
+fn respond(
+    state: &AppState,
+    user: &UserRow,
+    family: &str,
+    refresh_token: String,
+) -> ApiResult<Json<Value>> {
+    let (token, expires_in) = state.jwt.issue(&user.id, &user.email, family);
     Ok(Json(json!({
         "success": true,
         "token": token,

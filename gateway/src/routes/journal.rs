@@ -81,15 +81,8 @@ pub async fn list_entries(
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let page = query.page.unwrap_or(1);
-    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page < 1 || !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ApiError::bad_request(format!(
-            "page must be at least 1 and per_page between 1 and {MAX_PER_PAGE}"
-        )));
-    }
+    let (page, per_page, offset) = paging(query.page, query.per_page)?;
     let range = date_range(query.from.as_deref(), query.to.as_deref())?;
-    let offset = (page - 1) * per_page;
     let search = query.q.as_deref().filter(|q| !q.is_empty());
     let (rows, total) = match search.map(search_words).transpose()? {
         Some(words) => {
@@ -354,7 +347,29 @@ fn entry_id(id: &str) -> ApiResult<i64> {
     id.parse().map_err(|_| ApiError::not_found(NOT_FOUND))
 }
 
+/// `(page, per_page, offset)`; a page whose offset does not fit a 64-bit integer is refused
+/// rather than wrapped (which would relabel page 1) or passed on (PostgreSQL refuses it).
+fn paging(page: Option<i64>, per_page: Option<i64>) -> ApiResult<(i64, i64, i64)> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+    let offset = (page - 1).checked_mul(per_page);
+    match offset {
+        Some(offset) if page >= 1 && (1..=MAX_PER_PAGE).contains(&per_page) => {
+            Ok((page, per_page, offset))
+        }
+        _ => Err(ApiError::bad_request(format!(
+            "page must be between 1 and {} for this per_page, and per_page between 1 and \
+             {MAX_PER_PAGE}",
+            i64::MAX / per_page.clamp(1, MAX_PER_PAGE)
+        ))),
+    }
+}
+
 /// `[from, to]` as stored-timestamp bounds; dates cover whole UTC days.
+///
+/// Stored timestamps are fixed-width text, so text order is time order only for years 0000 to
+/// 9999: a bound outside them is refused, and an upper bound past the end of 9999 means no
+/// upper bound at all.
 fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
     let from = from.map(|f| parse_bound(f, false)).transpose()?;
     let to = to.map(|t| parse_bound(t, true)).transpose()?;
@@ -363,31 +378,41 @@ fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
     {
         return Err(ApiError::bad_request("from must not be after to"));
     }
+    let last = last_storable();
     Ok(Range {
         from: from.map(store::timestamp),
-        to: to.map(store::timestamp),
+        to: to.filter(|t| *t <= last).map(store::timestamp),
     })
+}
+
+/// The latest instant a stored timestamp can hold: 9999-12-31T23:59:59.999Z.
+fn last_storable() -> DateTime<Utc> {
+    let end =
+        NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999));
+    end.expect("a valid literal date").and_utc()
 }
 
 /// A bound as an instant; an inclusive upper bound becomes the first instant after it.
 fn parse_bound(text: &str, upper: bool) -> ApiResult<DateTime<Utc>> {
     let invalid = || ApiError::bad_request("Invalid date: use YYYY-MM-DD or an RFC 3339 timestamp");
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let start = day.and_hms_opt(0, 0, 0).ok_or_else(invalid)?.and_utc();
-        return Ok(if upper {
-            start + Duration::days(1)
-        } else {
-            start
-        });
+    let (at, span) = match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) => (
+            day.and_hms_opt(0, 0, 0).ok_or_else(invalid)?.and_utc(),
+            Duration::days(1),
+        ),
+        Err(_) => (
+            DateTime::parse_from_rfc3339(text)
+                .map_err(|_| invalid())?
+                .with_timezone(&Utc),
+            Duration::milliseconds(1),
+        ),
+    };
+    if at > last_storable() {
+        return Err(ApiError::bad_request(
+            "Invalid date: dates must lie before the year 10000 (UTC)",
+        ));
     }
-    let at = DateTime::parse_from_rfc3339(text)
-        .map_err(|_| invalid())?
-        .with_timezone(&Utc);
-    Ok(if upper {
-        at + Duration::milliseconds(1)
-    } else {
-        at
-    })
+    Ok(if upper { at + span } else { at })
 }
 
 /// The contract's `JournalEntry`, plus `status`, `updated_at` and each model's result.
@@ -438,6 +463,25 @@ mod tests {
         assert_eq!(range.to.as_deref(), Some("2025-11-03T00:00:00.000Z"));
         assert!(date_range(Some("2025-11-03"), Some("2025-11-02")).is_err());
         assert!(date_range(Some("yesterday"), None).is_err());
+    }
+
+    #[test]
+    fn dates_past_9999_are_refused_and_the_last_day_means_no_upper_bound() {
+        let to_the_end = date_range(None, Some("9999-12-31")).unwrap();
+        assert_eq!(to_the_end.to, None);
+        let past = date_range(Some("9999-12-31T23:59:59.999-01:00"), None);
+        assert!(past.is_err());
+        let last = date_range(Some("9999-12-31T23:59:59.999Z"), None).unwrap();
+        assert_eq!(last.from.as_deref(), Some("9999-12-31T23:59:59.999Z"));
+    }
+
+    #[test]
+    fn paging_refuses_an_offset_that_would_overflow() {
+        assert_eq!(paging(None, None).unwrap(), (1, 100, 0));
+        assert_eq!(paging(Some(3), Some(500)).unwrap(), (3, 500, 1000));
+        assert!(paging(Some(i64::MAX), Some(500)).is_err());
+        assert!(paging(Some(0), Some(10)).is_err());
+        assert!(paging(Some(1), Some(501)).is_err());
     }
 
     #[test]

@@ -115,7 +115,7 @@ async fn finish(
         },
     )
     .await;
-    session(state, &user, None).await
+    session(state, &user).await
 }
 
 /// The account with the verified email (linking a provider to an existing account only ever

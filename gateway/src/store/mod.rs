@@ -71,10 +71,14 @@ impl Db {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect(&url)
-            .await?;
-        Ok(Self { pool, backend })
+            .await;
+        match pool {
+            Ok(pool) => Ok(Self { pool, backend }),
+            Err(sqlx::Error::PoolTimedOut) => Err(why_unreachable(&url).await),
+            Err(e) => Err(e),
+        }
     }
 
     /// Applies the backend's pending migrations.
@@ -101,6 +105,20 @@ impl Db {
             .execute(&self.pool)
             .await
             .map(|_| ())
+    }
+}
+
+/// How long start-up waits for the first connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The pool only says it timed out; one direct attempt says why (refused, unknown host, bad
+/// password), which is what an operator needs. Neither message holds the URL.
+async fn why_unreachable(url: &str) -> sqlx::Error {
+    use sqlx::Connection;
+    let attempt = sqlx::AnyConnection::connect(url);
+    match tokio::time::timeout(Duration::from_secs(2), attempt).await {
+        Ok(Err(cause)) => cause,
+        _ => sqlx::Error::PoolTimedOut,
     }
 }
 

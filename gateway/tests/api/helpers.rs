@@ -123,6 +123,8 @@ pub async fn spawn_app_with(backend: Backend, vars: &[(&str, &str)]) -> Option<T
         ("INFERENCE_TIMEOUT_MS", "5000"),
         ("INFERENCE_CONNECT_TIMEOUT_MS", "300"),
         ("RESCORE_INTERVAL_SECS", "1"),
+        // Replaying a spent refresh token is a reuse at once; the grace has its own tests.
+        ("REFRESH_GRACE_SECS", "0"),
         ("LOG_LEVEL", "warn"),
     ]
     .iter()
@@ -243,6 +245,16 @@ pub fn session(body: Value) -> Session {
             .expect("refresh_token")
             .to_owned(),
     }
+}
+
+/// The (unverified) claims of an access token, read the way any client can.
+pub fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url claims");
+    serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
 /// Asserts the contract's error envelope with `status` and `message`.

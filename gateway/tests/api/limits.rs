@@ -349,3 +349,86 @@ async fn a_redis_outage_keeps_answering_limits_in_memory_and_recovers() {
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(after.headers()["x-ratelimit-remaining"], "2");
 }
+
+#[tokio::test]
+async fn a_valid_token_does_not_lift_the_per_address_limits_of_sign_in_routes() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", "register=3/hour;login=2/minute"),
+        ],
+    )
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..3 {
+        tokens.push(app.register(&format!("r{i}@example.com")).await.token);
+    }
+    let body = serde_json::json!({ "firstName": "T", "lastName": "U",
+        "email": "r3@example.com", "password": "correct horse battery" });
+    let with_token = app
+        .post("/api/auth/register", &body, Some(&tokens[2]))
+        .await;
+    assert_eq!(with_token.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let guess = serde_json::json!({ "email": "r0@example.com", "password": "wrong password" });
+    let mut statuses = Vec::new();
+    for token in &tokens {
+        let response = app.post("/api/auth/login", &guess, Some(token)).await;
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+}
+
+/// A failed sign-in against `email`, appearing to come from `ip` (the test peer is trusted).
+async fn failed_login_from(app: &TestApp, email: &str, ip: &str) -> StatusCode {
+    let body = serde_json::json!({ "email": email, "password": "wrong password" });
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("X-Forwarded-For", ip)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn password_guesses_against_one_account_are_limited_whatever_address_they_come_from() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", "login=3/minute"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await
+    .unwrap();
+    app.register("victim@example.com").await;
+    let mut statuses = Vec::new();
+    for i in 1..=4 {
+        let ip = format!("203.0.113.{i}");
+        statuses.push(failed_login_from(&app, "Victim@Example.com ", &ip).await);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // Another account, from a fresh address, is not affected.
+    let other = failed_login_from(&app, "someone@example.com", "203.0.113.9").await;
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
+}

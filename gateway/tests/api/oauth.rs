@@ -429,7 +429,8 @@ async fn an_account_without_a_password_is_deleted_only_after_a_fresh_sign_in() {
     // The same account's token, issued an hour ago (signed with the test secret, as the
     // gateway signs its own).
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({ "user_id": id, "email": "grace@example.com", "iat": now - 3600, "exp": now + 3600, "type": "access" });
+    let sid = crate::helpers::claims_of(token)["sid"].clone();
+    let claims = json!({ "user_id": id, "email": "grace@example.com", "iat": now - 3600, "exp": now + 3600, "type": "access", "sid": sid });
     let stale = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,

@@ -64,3 +64,40 @@ async fn production_with_safe_settings_passes_the_checks() {
         "no dev origins in production"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_by_its_variable_with_the_cause_and_never_its_url() {
+    let port = free_port();
+    // Nothing listens on the database port: connecting is refused.
+    let url = format!(
+        "postgres://app:s3cret-pw@127.0.0.1:{}/moodtracker",
+        free_port()
+    );
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_moodtracker-gateway"))
+        .env_clear()
+        .env("APP_ENV", "testing")
+        .env("PORT", port.to_string())
+        .env("METRICS_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("DATABASE_URL", &url)
+        .env("LOG_FORMAT", "text")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run the gateway binary");
+    assert!(!output.status.success(), "it must not start");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("DATABASE_URL"), "{printed}");
+    assert!(printed.contains("postgres database"), "{printed}");
+    assert!(
+        !printed.contains("pool timed out"),
+        "the cause, not the pool's timeout: {printed}"
+    );
+    assert!(printed.to_lowercase().contains("refused"), "{printed}");
+    for secret in ["s3cret-pw", url.as_str()] {
+        assert!(!printed.contains(secret), "the URL leaked: {printed}");
+    }
+}

@@ -160,3 +160,121 @@ async fn csv_uploads_are_checked_before_any_model_runs() {
     )
     .await;
 }
+
+/// A NUL character anywhere a user can send text is a 400 naming the field, alike on both
+/// databases (PostgreSQL cannot store one), and nothing is written.
+async fn nul_characters_are_refused_naming_the_field(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let user = app.register("nul@example.com").await;
+    let token = Some(user.token.as_str());
+    let refused = |field: &str| format!("{field} must not contain a NUL character");
+    let register = json!({ "firstName": "A\u{0}", "email": "x@example.com", "password": PASSWORD });
+    let response = app.post("/api/auth/register", &register, None).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("firstName")).await;
+    let register = json!({ "firstName": "A", "email": "x\u{0}@example.com", "password": PASSWORD });
+    let response = app.post("/api/auth/register", &register, None).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("email")).await;
+    let login = json!({ "email": "nul\u{0}@example.com", "password": PASSWORD });
+    let response = app.post("/api/auth/login", &login, None).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("email")).await;
+
+    let entry = json!({ "text": "a\u{0}b", "tags": ["x"] });
+    let response = app.post("/api/journal/entries", &entry, token).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("text")).await;
+    let tags = json!({ "text": "fine", "tags": ["ok", "t\u{0}"] });
+    let response = app.post("/api/journal/entries", &tags, token).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("tags[1]")).await;
+    let patch = json!({ "text": "\u{0}" });
+    let response = app.patch("/api/journal/entries/1", &patch, token).await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("text")).await;
+
+    let profile = format!("/api/users/{}/profile", user.user_id);
+    let bio = json!({ "profile": { "bio": "b\u{0}" } });
+    let response = app
+        .send(reqwest::Method::PUT, &profile, Some(&bio), token)
+        .await;
+    assert_error(response, StatusCode::BAD_REQUEST, &refused("profile.bio")).await;
+    let response = app.get("/api/users/%00/profile", token).await;
+    let message = "The URL path must not contain a NUL character";
+    assert_error(response, StatusCode::BAD_REQUEST, message).await;
+    let response = app.get("/api/journal/entries?from=%00", token).await;
+    let message = "Query parameter from must not contain a NUL character";
+    assert_error(response, StatusCode::BAD_REQUEST, message).await;
+
+    let listed: Value = app.get_json("/api/journal/entries", token).await;
+    assert_eq!(listed["total"], 0, "nothing was written");
+    let me: Value = app.get_json("/api/auth/me", token).await;
+    assert_eq!(me["user"]["profile"]["bio"], "");
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field_on_sqlite() {
+    nul_characters_are_refused_naming_the_field(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field_on_postgres() {
+    nul_characters_are_refused_naming_the_field(Backend::Postgres).await;
+}
+
+/// Paging that would overflow is refused, and dates are compared as times up to the end of
+/// year 9999 (stored timestamps are text): alike on both databases.
+async fn paging_and_dates_at_their_limits(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let user = app.register("limits@example.com").await;
+    let token = Some(user.token.as_str());
+    let saved = app
+        .post("/api/journal/entries", &json!({ "text": "today" }), token)
+        .await;
+    assert_eq!(saved.status(), StatusCode::CREATED);
+    let app = &app;
+    let list = |query: &str| {
+        let path = format!("/api/journal/entries?{query}");
+        async move { app.get(&path, token).await }
+    };
+
+    let huge = list("page=9223372036854775807&per_page=500").await;
+    assert_eq!(huge.status(), StatusCode::BAD_REQUEST);
+    let body: Value = huge.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("page must be between 1 and"),
+        "{body}"
+    );
+    let empty: Value = list("page=2&per_page=1").await.json().await.unwrap();
+    assert_eq!(
+        (
+            empty["page"].as_i64(),
+            empty["entries"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+
+    let to_the_end: Value = list("to=9999-12-31").await.json().await.unwrap();
+    assert_eq!(to_the_end["total"], 1, "{to_the_end}");
+    let past_9999 = list("from=9999-12-31T23:59:59.999-01:00").await;
+    assert_error(
+        past_9999,
+        StatusCode::BAD_REQUEST,
+        "Invalid date: dates must lie before the year 10000 (UTC)",
+    )
+    .await;
+    let last_day: Value = list("from=9999-12-31").await.json().await.unwrap();
+    assert_eq!(last_day["total"], 0, "{last_day}");
+}
+
+#[tokio::test]
+async fn paging_and_dates_at_their_limits_on_sqlite() {
+    paging_and_dates_at_their_limits(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn paging_and_dates_at_their_limits_on_postgres() {
+    paging_and_dates_at_their_limits(Backend::Postgres).await;
+}
