@@ -143,13 +143,36 @@ impl InferenceError {
         )
     }
 
-    /// What a client may read: the service's own message for bad input, else a fixed text.
+    /// Whether the service is down, overloaded or too slow for everyone, as opposed to failing
+    /// on the texts of this call: the one case where trying each text alone cannot help.
+    pub fn is_outage(&self) -> bool {
+        use tonic::Code;
+        matches!(
+            self.code(),
+            Some(
+                Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::ResourceExhausted
+                    | Code::Cancelled
+                    | Code::Aborted
+            )
+        )
+    }
+
+    /// Whether the service refused the text itself (it will refuse it again).
+    pub fn is_refusal(&self) -> bool {
+        use tonic::Code;
+        matches!(self.code(), Some(Code::InvalidArgument | Code::OutOfRange))
+    }
+
+    /// What a client may read: a fixed text per status. The service's own messages speak of
+    /// its request (`texts[3]`), not of anything the user sent, so none reaches a user.
     pub fn public_message(&self, status: http::StatusCode) -> String {
-        match (self, status.as_u16()) {
-            (Self::Status(s), 400) => s.message().to_owned(),
-            (_, 429) => "Inference service is overloaded; retry shortly".to_owned(),
-            (_, 504) => "Inference timed out".to_owned(),
-            (_, 503) => "Inference service unavailable".to_owned(),
+        match status.as_u16() {
+            400 => "The model could not analyse this text".to_owned(),
+            429 => "Inference service is overloaded; retry shortly".to_owned(),
+            504 => "Inference timed out".to_owned(),
+            503 => "Inference service unavailable".to_owned(),
             _ => "Inference service error".to_owned(),
         }
     }

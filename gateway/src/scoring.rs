@@ -3,7 +3,14 @@
 //!
 //! [`score_texts`] is the one place the gateway asks for model results (the model-result cache
 //! belongs here). It asks only for loaded models: a model that is not loaded is `None`, never a
-//! made-up score.
+//! made-up score. [`score_each`] scores a batch so that one text the service fails on fails
+//! alone: the re-scorer and the CSV upload use it.
+//!
+//! The re-scorer retries a batch that failed (for any reason but an outage) entry by entry. An
+//! entry inference refuses (`INVALID_ARGUMENT`, `OUT_OF_RANGE`) is marked `failed` at once; one it
+//! fails on otherwise (`INTERNAL`, `UNKNOWN`) after [`GIVE_UP_AFTER`] rounds. Its owner sees
+//! `status: "failed"` and editing the entry makes it pending again; no entry is retried forever
+//! or holds up the ones after it.
 
 use std::collections::HashMap;
 
@@ -16,6 +23,8 @@ use crate::{
 
 /// Pending entries scored per round, in one inference call.
 const RESCORE_BATCH: i64 = 16;
+/// Rounds in which inference may fail on one entry alone before the entry is marked failed.
+pub const GIVE_UP_AFTER: i64 = 3;
 
 /// Both models' results for one text; `None` for a model that is not loaded.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,6 +69,10 @@ pub async fn score_texts(
     texts: Vec<String>,
     wanted: &[Model],
 ) -> Result<Vec<Scored>, InferenceError> {
+    if texts.is_empty() {
+        // The service refuses a call without texts; there is nothing to ask it.
+        return Ok(Vec::new());
+    }
     let models = state.inference.models().await?;
     let run: Vec<Model> = wanted
         .iter()
@@ -97,6 +110,38 @@ pub async fn score_texts(
         .collect())
 }
 
+/// Scores `texts` in one call and, when that call fails for anything but an outage, each text
+/// alone, so that a text the service fails on gets its own error and the rest their results.
+/// `Err` only for an outage, when retrying text by text cannot help.
+pub async fn score_each(
+    state: &AppState,
+    texts: Vec<String>,
+    wanted: &[Model],
+) -> Result<Vec<Result<Scored, InferenceError>>, InferenceError> {
+    let failure = match score_texts(state, texts.clone(), wanted).await {
+        Ok(scored) => return Ok(scored.into_iter().map(Ok).collect()),
+        Err(e) if e.is_outage() => return Err(e),
+        Err(e) => e,
+    };
+    if texts.len() == 1 {
+        return Ok(vec![Err(failure)]);
+    }
+    let mut results = Vec::with_capacity(texts.len());
+    for text in texts {
+        let result = score_texts(state, vec![text], wanted).await;
+        match result {
+            Err(e) if e.is_outage() => return Err(e),
+            Ok(mut scored) => results.push(scored.pop().ok_or_else(malformed)),
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    Ok(results)
+}
+
+fn malformed() -> InferenceError {
+    InferenceError::Malformed("no result for a text".into())
+}
+
 /// The columns stored for `scored`; `None` when neither model produced a result.
 pub fn stored_score(scored: &Scored) -> Option<StoredScore> {
     let primary = scored.primary()?;
@@ -128,8 +173,9 @@ pub fn spawn_rescorer(state: AppState) {
     });
 }
 
-/// Scores one batch of pending entries. `Ok(true)` when a full batch was scored (there may be
-/// more); `Ok(false)` when there is nothing left or inference cannot score now.
+/// Scores one batch of pending entries. `Ok(true)` when a full batch left the pending state
+/// (there may be more); `Ok(false)` when there is nothing left, inference cannot score now, or
+/// some entry stays pending until the next round.
 async fn rescore_batch(state: &AppState) -> Result<bool, ()> {
     let pending = journal::pending(&state.db, RESCORE_BATCH)
         .await
@@ -138,26 +184,43 @@ async fn rescore_batch(state: &AppState) -> Result<bool, ()> {
         return Ok(false);
     }
     let texts = pending.iter().map(|(_, text, _)| text.clone()).collect();
-    let scored = match score_texts(state, texts, &[Model::Roberta, Model::Lstm]).await {
-        Ok(scored) => scored,
+    let results = match score_each(state, texts, &[Model::Roberta, Model::Lstm]).await {
+        Ok(results) => results,
         Err(e) => {
             tracing::debug!(error = %e, pending = pending.len(), "inference still unavailable");
             return Ok(false);
         }
     };
-    let mut done = 0;
-    for ((id, _, read_at), scored) in pending.iter().zip(&scored) {
-        // No model loaded at all: leave the entry pending rather than mark it scored.
-        let Some(score) = stored_score(scored) else {
-            continue;
-        };
-        if journal::complete_pending(&state.db, *id, read_at, &score)
-            .await
-            .unwrap_or(false)
-        {
-            done += 1;
+    let mut settled = 0;
+    for ((id, _, read_at), result) in pending.iter().zip(results) {
+        if settle(state, *id, read_at, result).await {
+            settled += 1;
         }
     }
-    tracing::info!(scored = done, "scored pending journal entries");
-    Ok(done as i64 == RESCORE_BATCH)
+    tracing::info!(settled, "re-scored pending journal entries");
+    Ok(settled as i64 == RESCORE_BATCH)
+}
+
+/// Stores one pending entry's outcome; `true` when it left the pending state.
+async fn settle(
+    state: &AppState,
+    id: i64,
+    read_at: &str,
+    result: Result<Scored, InferenceError>,
+) -> bool {
+    let stored = match result {
+        // No model loaded at all: leave the entry pending rather than mark it scored.
+        Ok(scored) => match stored_score(&scored) {
+            Some(score) => journal::complete_pending(&state.db, id, read_at, &score).await,
+            None => return false,
+        },
+        Err(e) => {
+            let give_up_at = if e.is_refusal() { 1 } else { GIVE_UP_AFTER };
+            tracing::warn!(entry = id, error = %e, "inference failed on a pending entry");
+            journal::record_failed_attempt(&state.db, id, read_at, give_up_at).await
+        }
+    };
+    stored
+        .inspect_err(|e| tracing::warn!(entry = id, error = %e, "cannot store a re-score"))
+        .unwrap_or(false)
 }

@@ -164,22 +164,22 @@ pub async fn analyze_csv(
     Ok(Json(csv_input::summary(&table.column, results)))
 }
 
-/// Scores one chunk of rows; overlong rows become error rows without a model call.
+/// Scores one chunk of rows; overlong rows become error rows without a model call, and so does
+/// a row the service fails on (the others are still analysed).
 async fn analyze_rows(state: &AppState, rows: &[csv_input::Row]) -> ApiResult<Vec<Value>> {
     let (long, ok): (Vec<_>, Vec<_>) = rows
         .iter()
         .partition(|r| r.text.chars().count() > MAX_TEXT_CHARS);
     let texts = ok.iter().map(|r| r.text.clone()).collect();
-    let scored = scoring::score_texts(state, texts, &[Model::Roberta, Model::Lstm]).await?;
+    let scored = scoring::score_each(state, texts, &[Model::Roberta, Model::Lstm]).await?;
     let mut out: Vec<(usize, Value)> = long
         .iter()
         .map(|r| (r.number, csv_input::too_long(r)))
         .collect();
-    out.extend(
-        ok.iter()
-            .zip(&scored)
-            .map(|(r, s)| (r.number, csv_input::analysed(r, s))),
-    );
+    out.extend(ok.iter().zip(&scored).map(|(r, s)| match s {
+        Ok(s) => (r.number, csv_input::analysed(r, s)),
+        Err(_) => (r.number, csv_input::not_analysed(r)),
+    }));
     out.sort_by_key(|(number, _)| *number);
     Ok(out.into_iter().map(|(_, v)| v).collect())
 }

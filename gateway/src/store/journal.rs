@@ -12,6 +12,9 @@ pub const PENDING: &str = "pending";
 /// `status` of an entry without text (an imported self-rated mood): nothing to score, so
 /// never pending.
 pub const UNSCORED: &str = "unscored";
+/// `status` of an entry inference refused, or failed on alone too often: not retried until its
+/// owner edits it.
+pub const FAILED: &str = "failed";
 
 /// A stored entry.
 #[derive(Debug, Clone, FromRow)]
@@ -96,7 +99,15 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
     );
     let query = sqlx::query_as(&sql).persistent(false).bind(user_id);
-    bind_entry(query, entry).bind(at).fetch_one(db.pool()).await
+    // `fetch_all`, not `fetch_one`: PostgreSQL sends the returned row before the statement's
+    // implicit commit, and `fetch_one` stops reading at the row. A connection killed in between
+    // would answer 201 for an entry that was rolled back; reading to the end waits for the
+    // commit (or its failure, a 503).
+    let rows = bind_entry(query, entry)
+        .bind(at)
+        .fetch_all(db.pool())
+        .await?;
+    rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The caller's entry `id`.
@@ -158,15 +169,16 @@ pub async fn update(
     let sql = format!(
         "UPDATE journal_entries SET text = $1, tags = $2, status = $3, sentiment = $4, \
          confidence = $5, mood_score = $6, scores = $7, roberta = $8, lstm = $9, \
-         self_mood = $10, date = $11, updated_at = $12 \
+         self_mood = $10, date = $11, updated_at = $12, score_attempts = 0 \
          WHERE id = $13 AND user_id = $14 RETURNING {COLUMNS}"
     );
     bind_entry(sqlx::query_as(&sql).persistent(false), entry)
         .bind(at)
         .bind(id)
         .bind(user_id)
-        .fetch_optional(db.pool())
+        .fetch_all(db.pool())
         .await
+        .map(|rows| rows.into_iter().next())
 }
 
 /// Deletes the caller's entry; `false` when it is not theirs.
@@ -222,6 +234,29 @@ pub async fn complete_pending(
     .execute(db.pool())
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Counts a failed attempt at scoring a pending entry (unless it changed since it was read),
+/// and marks it failed once `give_up_at` attempts have failed. `true` when it is now failed.
+pub async fn record_failed_attempt(
+    db: &Db,
+    id: i64,
+    read_at: &str,
+    give_up_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let status: Option<String> = sqlx::query_scalar(
+        "UPDATE journal_entries SET score_attempts = score_attempts + 1, \
+         status = CASE WHEN score_attempts + 1 >= $1 THEN $2 ELSE status END \
+         WHERE id = $3 AND status = $4 AND updated_at = $5 RETURNING status",
+    )
+    .bind(give_up_at)
+    .bind(FAILED)
+    .bind(id)
+    .bind(PENDING)
+    .bind(read_at)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(status.as_deref() == Some(FAILED))
 }
 
 pub(crate) type AnyQueryAs<'q, O = EntryRow> =

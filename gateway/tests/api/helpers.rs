@@ -335,6 +335,8 @@ pub struct Inference {
     pub port: u16,
     /// Where its Prometheus `/metrics` answers.
     pub metrics_port: u16,
+    /// Extra variables it runs with (kept for `restart`).
+    vars: Vec<(String, String)>,
     child: Option<Child>,
 }
 
@@ -354,24 +356,34 @@ impl Inference {
     /// Starts it again on the same port and waits until both models answer.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.child = Some(start_inference(self.port, self.metrics_port));
+        self.child = Some(start_inference(self.port, self.metrics_port, &self.vars));
         wait_for_models(&self.url()).await;
     }
 }
 
 /// Starts the inference binary with the fixture models and waits until both are loaded.
 pub async fn spawn_inference() -> Inference {
+    spawn_inference_with(&[]).await
+}
+
+/// [`spawn_inference`] with extra variables, such as `INFERENCE_MAX_TEXT_CHARS`.
+pub async fn spawn_inference_with(vars: &[(&str, &str)]) -> Inference {
     let (port, metrics_port) = (free_port(), free_port());
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let inference = Inference {
         port,
         metrics_port,
-        child: Some(start_inference(port, metrics_port)),
+        child: Some(start_inference(port, metrics_port, &vars)),
+        vars,
     };
     wait_for_models(&inference.url()).await;
     inference
 }
 
-fn start_inference(port: u16, metrics_port: u16) -> Child {
+fn start_inference(port: u16, metrics_port: u16, vars: &[(String, String)]) -> Child {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../inference/tests/fixtures");
     let (roberta, lstm) = (fixtures.join("roberta-tiny"), fixtures.join("lstm-tiny"));
     assert!(
@@ -389,6 +401,7 @@ fn start_inference(port: u16, metrics_port: u16) -> Child {
         .env("INFERENCE_ROBERTA_MODEL", roberta)
         .env("INFERENCE_LSTM_MODEL", lstm)
         .env("LOG_LEVEL", "warn")
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()

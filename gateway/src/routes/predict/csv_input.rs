@@ -113,13 +113,22 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
 
 /// The result of a row too long to analyse.
 pub fn too_long(row: &Row) -> Value {
+    error_row(row, "Text too long (max 5000 characters)")
+}
+
+/// The result of a row the model failed on (its own message stays in the logs).
+pub fn not_analysed(row: &Row) -> Value {
+    error_row(row, "The model could not analyse this text")
+}
+
+fn error_row(row: &Row, error: &str) -> Value {
     let preview: String = row.text.chars().take(100).collect();
     json!({
         "row": row.number,
         "text": format!("{preview}..."),
         "sentiment": "Error",
         "confidence": 0.0,
-        "error": "Text too long (max 5000 characters)",
+        "error": error,
     })
 }
 
