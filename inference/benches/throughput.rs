@@ -9,6 +9,12 @@
 //! texts of 10, 30 and 100 words beside one classification of the same text. Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX
 //! Runtime on the same shapes), N being the thread count this prints, run right after on the
 //! same idle machine. Not a test: nothing is asserted.
+//!
+//! On a GPU (a `cuda` build, as scripts/gpu-check.sh runs it), `INFERENCE_DEVICE=cuda` and
+//! `INFERENCE_DTYPE=f32|f16|bf16` time candle's path on that device in that dtype instead:
+//!
+//!     INFERENCE_DEVICE=cuda INFERENCE_DTYPE=f16 cargo bench -p moodtracker-inference \
+//!         --features cuda --bench throughput
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
 use moodtracker_inference::{
+    config::DeviceSpec,
     explain,
     model::{self, Classifier, Encoding, Kind, LoadOptions},
 };
@@ -30,6 +37,9 @@ const SHAPES: [(usize, usize, usize); 6] = [
     (32, 64, 64),
     (32, 8, 64),
 ];
+/// A GPU's batches: the CPU's shapes plus one large enough to fill it.
+const GPU_SHAPES: [(usize, usize, usize); 4] =
+    [(1, 64, 64), (32, 64, 64), (32, 8, 64), (128, 128, 128)];
 const HIDDEN: usize = 384;
 const LAYERS: usize = 6;
 const INTERMEDIATE: usize = 1536;
@@ -44,6 +54,13 @@ const EXPLAIN_WORDS: [usize; 3] = [10, 30, 100];
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("moodtracker-bench-{}", std::process::id()));
     write_model(&dir)?;
+    let device = std::env::var("INFERENCE_DEVICE").unwrap_or_else(|_| "cpu".into());
+    let device = DeviceSpec::parse(&device)?.open()?;
+    if !device.is_cpu() {
+        let result = on_gpu(&dir, device);
+        std::fs::remove_dir_all(&dir)?;
+        return result;
+    }
     let load = |cpu_kernels| {
         let opts = LoadOptions {
             cpu_kernels,
@@ -124,13 +141,40 @@ fn sentence(words: usize) -> String {
         .join(" ")
 }
 
+/// candle's path on `device` in `INFERENCE_DTYPE` (f32 by default).
+fn on_gpu(dir: &Path, device: Device) -> Result<(), Box<dyn std::error::Error>> {
+    let dtype: DType = std::env::var("INFERENCE_DTYPE")
+        .unwrap_or_else(|_| "f32".into())
+        .parse()?;
+    let location = device.location();
+    let opts = LoadOptions {
+        device,
+        dtype,
+        ..LoadOptions::default()
+    };
+    let model = model::load(Kind::Roberta, dir, &opts)?;
+    println!(
+        "MiniLM-L6 shape (random weights), {} on {location:?}",
+        dtype.as_str()
+    );
+    report_shapes("candle (the GPU path)", model.as_ref(), &GPU_SHAPES)
+}
+
 fn report(title: &str, model: &dyn Classifier) -> Result<(), Box<dyn std::error::Error>> {
+    report_shapes(title, model, &SHAPES)
+}
+
+fn report_shapes(
+    title: &str,
+    model: &dyn Classifier,
+    shapes: &[(usize, usize, usize)],
+) -> Result<(), Box<dyn std::error::Error>> {
     println!("{title}");
     println!(
         "{:>9} {:>12} {:>12} {:>14}",
         "shape", "median ms", "p90 ms", "tokens/s"
     );
-    for shape in SHAPES {
+    for &shape in shapes {
         let encodings = batch(shape);
         let tokens: usize = encodings.iter().map(|e| e.ids.len()).sum();
         let (median, p90) = time(model, &encodings)?;

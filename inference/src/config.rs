@@ -10,6 +10,7 @@
 //! | `INFERENCE_DEVICE` | `cpu` | `cpu`, `cuda` or `cuda:N` (CUDA needs the `cuda` feature) |
 //! | `INFERENCE_THREADS` | the CPUs the process may use | threads a CPU forward pass spreads over |
 //! | `INFERENCE_CPU_KERNELS` | `true` | `false`: candle's op-by-op path on the CPU too (A/B, triage) |
+//! | `INFERENCE_DTYPE` | `f32` | `f32`, `f16` or `bf16`: the weights' and activations' type (f16/bf16 need candle's path) |
 //! | `INFERENCE_MAX_BATCH_SIZE` | `32` | texts in one forward pass |
 //! | `INFERENCE_MAX_BATCH_TOKENS` | `16384` | padded tokens (texts x longest) in one forward pass |
 //! | `INFERENCE_MAX_BATCH_WAIT_MS` | `5` | how long a batch waits for company |
@@ -29,6 +30,7 @@ use std::{
     collections::HashMap, fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration,
 };
 
+use candle_core::DType;
 use serde::Deserialize;
 
 use crate::Error;
@@ -38,6 +40,23 @@ use crate::Error;
 pub enum DeviceSpec {
     Cpu,
     Cuda(usize),
+}
+
+impl DeviceSpec {
+    /// Parses `cpu`, `cuda` (device 0) or `cuda:N`, as `INFERENCE_DEVICE` takes it.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        parse_device(value)
+    }
+
+    /// Opens the device: a CUDA device that is absent or whose driver fails is a config error
+    /// naming the variable.
+    pub fn open(self) -> Result<candle_core::Device, Error> {
+        match self {
+            Self::Cpu => Ok(candle_core::Device::Cpu),
+            Self::Cuda(n) => candle_core::Device::new_cuda(n)
+                .map_err(|e| config_error(format!("INFERENCE_DEVICE=cuda:{n} is not usable: {e}"))),
+        }
+    }
 }
 
 /// How log lines are written.
@@ -61,6 +80,9 @@ pub struct Config {
     /// Run CPU forward passes on the fused kernels (default); `false` keeps candle's op-by-op
     /// path, the GPU's, on the CPU as well: for comparing the two or ruling the kernels out.
     pub cpu_kernels: bool,
+    /// The weights' and activations' floating-point type. f16 and bf16 halve the memory and
+    /// use a GPU's tensor cores; the fused CPU kernels compute in f32 only.
+    pub dtype: DType,
     pub batch: BatchLimits,
     pub limits: RequestLimits,
     /// Label name to valence; `None` keeps the models' defaults.
@@ -104,6 +126,7 @@ struct Raw {
     device: Option<String>,
     threads: Option<String>,
     cpu_kernels: Option<String>,
+    dtype: Option<String>,
     max_batch_size: Option<String>,
     max_batch_tokens: Option<String>,
     max_batch_wait_ms: Option<String>,
@@ -144,6 +167,12 @@ impl Config {
     }
 
     fn validate(raw: Raw, telemetry: RawTelemetry) -> Result<Self, Error> {
+        let config = Self::read(raw, telemetry)?;
+        check_dtype_runs(&config)?;
+        Ok(config)
+    }
+
+    fn read(raw: Raw, telemetry: RawTelemetry) -> Result<Self, Error> {
         Ok(Self {
             grpc_addr: parse(
                 "INFERENCE_GRPC_ADDR",
@@ -167,6 +196,7 @@ impl Config {
                 .map(|n| positive("INFERENCE_THREADS", Some(n), 1))
                 .transpose()?,
             cpu_kernels: parse("INFERENCE_CPU_KERNELS", raw.cpu_kernels, true)?,
+            dtype: parse_dtype(raw.dtype.as_deref())?,
             batch: BatchLimits {
                 max_batch_size: positive("INFERENCE_MAX_BATCH_SIZE", raw.max_batch_size, 32)?,
                 max_batch_tokens: positive(
@@ -276,6 +306,33 @@ fn parse_device(value: &str) -> Result<DeviceSpec, Error> {
     Ok(spec)
 }
 
+/// `f32` (the default), `f16` or `bf16`.
+fn parse_dtype(value: Option<&str>) -> Result<DType, Error> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("f32") => Ok(DType::F32),
+        Some("f16") => Ok(DType::F16),
+        Some("bf16") => Ok(DType::BF16),
+        Some(other) => Err(config_error(format!(
+            "INFERENCE_DTYPE must be f32, f16 or bf16, not {other:?}"
+        ))),
+    }
+}
+
+/// The fused CPU kernels are f32 only: a half-precision dtype on them is refused before
+/// anything loads, with the two ways out, rather than silently computed in f32.
+fn check_dtype_runs(config: &Config) -> Result<(), Error> {
+    if config.dtype == DType::F32 || config.device != DeviceSpec::Cpu || !config.cpu_kernels {
+        return Ok(());
+    }
+    Err(config_error(format!(
+        "INFERENCE_DTYPE={} is not supported by the CPU kernels, which compute in f32 only: \
+         use INFERENCE_DTYPE=f32 on the CPU, or run {} on INFERENCE_DEVICE=cuda \
+         (INFERENCE_CPU_KERNELS=false runs candle's much slower op-by-op path on the CPU instead)",
+        config.dtype.as_str(),
+        config.dtype.as_str()
+    )))
+}
+
 /// `negative=2,neutral=5.5,positive=10`: label names are matched case-insensitively by the
 /// models, so they are lower-cased here.
 fn parse_valences(value: &str) -> Result<HashMap<String, f32>, Error> {
@@ -318,6 +375,7 @@ mod tests {
         );
         assert_eq!(config.device, DeviceSpec::Cpu);
         assert_eq!((config.threads, config.cpu_kernels), (None, true));
+        assert_eq!(config.dtype, DType::F32);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
         assert_eq!(config.limits.max_explain_words, 128);
@@ -385,6 +443,36 @@ mod tests {
         } else {
             assert!(result.unwrap_err().to_string().contains("`cuda` feature"));
         }
+    }
+
+    #[test]
+    fn refuses_half_precision_on_the_cpu_kernels_and_says_what_to_do() {
+        for dtype in ["f16", "BF16"] {
+            let err = config(&[("INFERENCE_DTYPE", dtype)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not supported by the CPU kernels"), "{err}");
+            assert!(err.contains("INFERENCE_DTYPE=f32"), "{err}");
+            assert!(err.contains("INFERENCE_DEVICE=cuda"), "{err}");
+        }
+    }
+
+    #[test]
+    fn accepts_half_precision_on_candles_path() {
+        let config = config(&[
+            ("INFERENCE_DTYPE", "bf16"),
+            ("INFERENCE_CPU_KERNELS", "false"),
+        ])
+        .unwrap();
+        assert_eq!((config.dtype, config.cpu_kernels), (DType::BF16, false));
+    }
+
+    #[test]
+    fn rejects_an_unknown_dtype_naming_the_choices() {
+        let err = config(&[("INFERENCE_DTYPE", "f64")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("f32, f16 or bf16"), "{err}");
     }
 
     #[test]

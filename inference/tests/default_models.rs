@@ -3,9 +3,15 @@
 //!
 //! The weights are committed, so a missing directory is a broken checkout and fails the test
 //! rather than skipping it.
+//!
+//! `INFERENCE_DEVICE=cuda` (scripts/gpu-check.sh, in a `cuda` build) classifies on that GPU, in
+//! f32, f16 and bf16.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use candle_core::{DType, Device};
+use moodtracker_inference::config::DeviceSpec;
 use moodtracker_inference::model::{self, Kind, LoadOptions};
 
 const CASES: &[(&str, &str)] = &[
@@ -29,9 +35,37 @@ fn default_model(name: &str) -> PathBuf {
     dir
 }
 
+/// The device the obvious cases run on: `INFERENCE_DEVICE` as the service reads it, the CPU
+/// when unset.
+fn target_device() -> &'static Device {
+    static DEVICE: OnceLock<Device> = OnceLock::new();
+    DEVICE.get_or_init(|| {
+        let spec = std::env::var("INFERENCE_DEVICE").unwrap_or_else(|_| "cpu".into());
+        DeviceSpec::parse(&spec)
+            .and_then(DeviceSpec::open)
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// How the service may run the model on the target device: the CPU's default (the fused
+/// kernels, f32), or each dtype a GPU offers.
+fn target_options() -> Vec<LoadOptions> {
+    let device = target_device();
+    if device.is_cpu() {
+        return vec![LoadOptions::default()];
+    }
+    [DType::F32, DType::F16, DType::BF16]
+        .map(|dtype| LoadOptions {
+            device: device.clone(),
+            dtype,
+            ..LoadOptions::default()
+        })
+        .into()
+}
+
 /// Each case's predicted label, scored one text at a time and as one padded batch.
-fn classify(kind: Kind, name: &str) -> (Vec<String>, Vec<String>) {
-    let model = model::load(kind, &default_model(name), &LoadOptions::default())
+fn classify(kind: Kind, name: &str, opts: &LoadOptions) -> (Vec<String>, Vec<String>) {
+    let model = model::load(kind, &default_model(name), opts)
         .unwrap_or_else(|e| panic!("loading {name}: {e}"));
     let encoder = model.encoder();
     let encodings: Vec<_> = CASES
@@ -50,10 +84,17 @@ fn classify(kind: Kind, name: &str) -> (Vec<String>, Vec<String>) {
 }
 
 fn assert_obvious_cases(kind: Kind, name: &str) {
-    let (single, batch) = classify(kind, name);
     let expected: Vec<&str> = CASES.iter().map(|(_, label)| *label).collect();
-    assert_eq!(single, expected, "{name}, one text at a time, on {CASES:?}");
-    assert_eq!(batch, expected, "{name}, as one batch, on {CASES:?}");
+    for opts in target_options() {
+        let (single, batch) = classify(kind, name, &opts);
+        let on = format!(
+            "{name} ({} on {:?})",
+            opts.dtype.as_str(),
+            opts.device.location()
+        );
+        assert_eq!(single, expected, "{on}, one text at a time, on {CASES:?}");
+        assert_eq!(batch, expected, "{on}, as one batch, on {CASES:?}");
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::{
 };
 
 use moodtracker_proto::inference::v1::{
-    ClassifyRequest, ClassifyResponse, ListModelsRequest, ModelKind, SERVICE_NAME,
+    ClassifyRequest, ClassifyResponse, ListModelsRequest, ModelKind, SERVICE_NAME, TextResult,
     inference_client::InferenceClient,
 };
 use opentelemetry_proto::tonic::{
@@ -54,6 +54,14 @@ fn fixture(name: &str) -> String {
     dir.to_string_lossy().into_owned()
 }
 
+/// The binary under test: this build's, or a prebuilt one named by `MOODTRACKER_INFERENCE_BIN`
+/// (scripts/gpu-check.sh passes a `cuda` image's binary that way).
+fn binary() -> PathBuf {
+    std::env::var_os("MOODTRACKER_INFERENCE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_moodtracker-inference").into())
+}
+
 /// Starts the binary with the fixture models and `settings` on top of test defaults.
 async fn spawn_server(settings: &[(&str, &str)]) -> Server {
     let mut env: HashMap<&str, String> = HashMap::from([
@@ -65,7 +73,7 @@ async fn spawn_server(settings: &[(&str, &str)]) -> Server {
         ("RUST_LOG", "info".to_string()),
     ]);
     env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moodtracker-inference"))
+    let mut child = Command::new(binary())
         .env_clear()
         .envs(env)
         .stdout(Stdio::piped())
@@ -211,7 +219,7 @@ const TEXTS: &[&str] = &[
 
 /// Runs the binary to completion with `settings` and returns (success, stderr).
 async fn run_to_exit(settings: &[(&str, &str)]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_moodtracker-inference"))
+    let output = Command::new(binary())
         .env_clear()
         .envs([
             ("INFERENCE_GRPC_ADDR", "127.0.0.1:0"),
@@ -413,6 +421,80 @@ async fn lists_both_models_with_labels_version_device_and_dtype() {
         );
         assert!(model.max_input_tokens > 2);
     }
+}
+
+/// `(device, dtype)` of every listed model.
+async fn devices_and_dtypes(server: &Server) -> Vec<(String, String)> {
+    let models = server
+        .client()
+        .await
+        .list_models(ListModelsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .models;
+    models.into_iter().map(|m| (m.device, m.dtype)).collect()
+}
+
+#[tokio::test]
+async fn a_half_precision_dtype_on_the_cpu_kernels_is_refused_at_start_with_the_way_out() {
+    let (ok, stderr) = run_to_exit(&[("INFERENCE_DTYPE", "f16")]).await;
+    assert!(!ok, "the service must not start");
+    assert!(stderr.contains("INFERENCE_DTYPE=f16"), "{stderr}");
+    assert!(stderr.contains("CPU kernels"), "{stderr}");
+}
+
+/// candle's path computes in bf16 on the CPU too; `ListModels` says so and the labels stay.
+#[tokio::test]
+async fn bf16_on_candles_path_is_listed_and_classifies_like_f32() {
+    let bf16 = [
+        ("INFERENCE_DTYPE", "bf16"),
+        ("INFERENCE_CPU_KERNELS", "false"),
+    ];
+    let (half, full) = (
+        spawn_server(&bf16).await.ready().await,
+        spawn_server(&[]).await.ready().await,
+    );
+    let listed = devices_and_dtypes(&half).await;
+    assert_eq!(listed, vec![("cpu".into(), "bf16".into()); 2]);
+    let (a, b) = (
+        classify(&half, request(TEXTS)).await,
+        classify(&full, request(TEXTS)).await,
+    );
+    for (x, y) in a.results.iter().zip(&b.results) {
+        let labels =
+            |r: &TextResult| -> Vec<String> { r.outputs.iter().map(|o| o.label.clone()).collect() };
+        assert_eq!(labels(x), labels(y));
+    }
+}
+
+/// The served-binary smoke test of scripts/gpu-check.sh: the binary on `INFERENCE_DEVICE` and
+/// `INFERENCE_DTYPE` as this process has them (the CPU and f32 when unset) starts, lists that
+/// device and dtype, and classifies.
+#[tokio::test]
+async fn serves_on_the_device_and_dtype_it_is_given() {
+    let given = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let (device, dtype) = (
+        given("INFERENCE_DEVICE", "cpu"),
+        given("INFERENCE_DTYPE", "f32"),
+    );
+    let mut settings = vec![
+        ("INFERENCE_DEVICE", device.as_str()),
+        ("INFERENCE_DTYPE", dtype.as_str()),
+    ];
+    if dtype != "f32" && device == "cpu" {
+        settings.push(("INFERENCE_CPU_KERNELS", "false"));
+    }
+    let server = spawn_server(&settings).await.ready().await;
+    let device = if device == "cuda" {
+        "cuda:0".to_string()
+    } else {
+        device
+    };
+    assert_eq!(devices_and_dtypes(&server).await, vec![(device, dtype); 2]);
+    let response = classify(&server, request(TEXTS)).await;
+    assert_eq!(response.results.len(), TEXTS.len());
+    assert!(response.results.iter().all(|r| r.outputs.len() == 2));
 }
 
 async fn classify(server: &Server, request: ClassifyRequest) -> ClassifyResponse {

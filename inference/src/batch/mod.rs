@@ -20,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{
     Error,
-    config::{Config, DeviceSpec},
+    config::Config,
     explain::{self, Explanation, Word},
     metrics::{IN_FLIGHT, QUEUE_DEPTH, REJECTED, TOKENIZE_SECONDS, model_label},
     model::{self, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder},
@@ -66,9 +66,10 @@ impl Models {
     /// passed their warm-up forward pass.
     pub async fn load(config: &Config) -> Result<Self, Error> {
         let options = LoadOptions {
-            device: device(config.device)?,
+            device: config.device.open()?,
             valences: config.valences.clone(),
             cpu_kernels: config.cpu_kernels,
+            dtype: config.dtype,
         };
         let loading = [
             (Kind::Roberta, config.roberta_model.clone()),
@@ -280,13 +281,5 @@ pub struct Admitted {
 impl Drop for Admitted {
     fn drop(&mut self) {
         gauge!(IN_FLIGHT).decrement(1.0);
-    }
-}
-
-fn device(spec: DeviceSpec) -> Result<candle_core::Device, Error> {
-    match spec {
-        DeviceSpec::Cpu => Ok(candle_core::Device::Cpu),
-        DeviceSpec::Cuda(n) => candle_core::Device::new_cuda(n)
-            .map_err(|e| Error::Config(format!("INFERENCE_DEVICE=cuda:{n} is not usable: {e}"))),
     }
 }

@@ -1,5 +1,6 @@
 //! Reading a model directory: `config.json` fields every architecture shares (labels, problem
-//! type) and `model.safetensors` as f32 tensors on the target device, with a version digest.
+//! type) and `model.safetensors` as tensors of the serving dtype on the target device, with a
+//! version digest.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -90,8 +91,14 @@ pub(crate) struct Weights {
 
 /// Reads `model.safetensors`, removes the first matching prefix in `strip` from each name (Hugging
 /// Face saves the encoder under `roberta.`/`bert.` in task models but not in base models), and
-/// converts f16/bf16 to f32 on the CPU before moving to `device`, so every kernel runs in f32.
-pub(crate) fn read_weights(dir: &Path, strip: &[&str], device: &Device) -> Result<Weights, Error> {
+/// converts every tensor to `dtype` on the CPU before moving it to `device`, so one dtype runs
+/// throughout whatever the checkpoint was saved in.
+pub(crate) fn read_weights(
+    dir: &Path,
+    strip: &[&str],
+    device: &Device,
+    dtype: DType,
+) -> Result<Weights, Error> {
     let path = dir.join("model.safetensors");
     let bytes =
         std::fs::read(&path).map_err(|e| load_error(dir, format!("{}: {e}", path.display())))?;
@@ -109,7 +116,7 @@ pub(crate) fn read_weights(dir: &Path, strip: &[&str], device: &Device) -> Resul
             .find_map(|p| name.strip_prefix(p))
             .map(str::to_string)
             .unwrap_or(name);
-        tensors.insert(name, tensor.to_dtype(DType::F32)?.to_device(device)?);
+        tensors.insert(name, tensor.to_dtype(dtype)?.to_device(device)?);
     }
     Ok(Weights { tensors, version })
 }

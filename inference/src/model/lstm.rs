@@ -80,7 +80,7 @@ impl Direction {
         // The input projection for all steps at once, laid out step-major so each step's slice
         // is contiguous.
         let xw = self.input.forward(x)?.transpose(0, 1)?.contiguous()?;
-        let mut h = Tensor::zeros((b, hidden), DType::F32, x.device())?;
+        let mut h = Tensor::zeros((b, hidden), x.dtype(), x.device())?;
         let mut c = h.clone();
         let mut outputs = vec![h.clone(); s];
         let steps: Box<dyn Iterator<Item = usize>> = if self.reverse {
@@ -134,7 +134,7 @@ impl Recurrence {
         layers: Vec<Vec<Direction>>,
         opts: &LoadOptions,
     ) -> candle_core::Result<Self> {
-        if !(opts.device.is_cpu() && opts.cpu_kernels) {
+        if !(opts.device.is_cpu() && opts.cpu_kernels && opts.dtype == DType::F32) {
             return Ok(Self::Candle { embedding, layers });
         }
         let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
@@ -191,8 +191,8 @@ impl LstmClassifier {
             return Err(load_error(dir, msg));
         }
         let labels = config.labels.labels(dir, opts.valences.as_ref())?;
-        let weights = read_weights(dir, &[], &opts.device)?;
-        let vb = VarBuilder::from_tensors(weights.tensors, DType::F32, &opts.device);
+        let weights = read_weights(dir, &[], &opts.device, opts.dtype)?;
+        let vb = VarBuilder::from_tensors(weights.tensors, opts.dtype, &opts.device);
         let bad = |e: candle_core::Error| load_error(dir, format!("model.safetensors: {e}"));
         let directions = if config.bidirectional { 2 } else { 1 };
         let classifier = candle_nn::linear(
@@ -214,7 +214,7 @@ impl LstmClassifier {
             labels,
             max_input_tokens: config.max_length,
             device: device_name(&opts.device),
-            dtype: "f32".into(),
+            dtype: opts.dtype.as_str().into(),
             backend: match recurrence {
                 Recurrence::Cpu { .. } => BACKEND_CPU_KERNELS,
                 Recurrence::Candle { .. } => BACKEND_CANDLE,
@@ -274,7 +274,8 @@ impl LstmClassifier {
                     .map(move |&len| if t < len { 1.0 } else { 0.0 })
             })
             .collect();
-        let mask = Tensor::from_vec(mask, (seq, lengths.len(), 1), &self.device)?;
+        let mask = Tensor::from_vec(mask, (seq, lengths.len(), 1), &self.device)?
+            .to_dtype(embedding.embeddings().dtype())?;
         let mut x = embedding.forward(ids)?;
         let mut finals = Vec::new();
         for layer in layers {
@@ -342,6 +343,7 @@ impl Classifier for LstmClassifier {
             .collect();
         let ids = Tensor::from_vec(ids, (batch.len(), width), &self.device)?;
         let lengths: Vec<usize> = batch.iter().map(|e| e.ids.len()).collect();
-        Ok(self.logits(embedding, layers, &ids, &lengths)?.to_vec2()?)
+        let logits = self.logits(embedding, layers, &ids, &lengths)?;
+        Ok(logits.to_dtype(DType::F32)?.to_vec2()?)
     }
 }

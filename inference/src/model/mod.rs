@@ -113,6 +113,9 @@ pub struct LoadOptions {
     /// `moodtracker-kernels` (the default). `false` keeps candle's op-by-op path, the one a GPU runs; the parity tests
     /// check both.
     pub cpu_kernels: bool,
+    /// The weights' and activations' type. Half precision needs candle's path (the fused CPU
+    /// kernels are f32 only; the service's config refuses that pairing); logits come back f32.
+    pub dtype: candle_core::DType,
 }
 
 impl Default for LoadOptions {
@@ -121,6 +124,7 @@ impl Default for LoadOptions {
             device: candle_core::Device::Cpu,
             valences: None,
             cpu_kernels: true,
+            dtype: candle_core::DType::F32,
         }
     }
 }

@@ -83,6 +83,7 @@ impl Backbone {
         let encoder = Encoder::load(config, vb)?;
         if opts.device.is_cpu()
             && opts.cpu_kernels
+            && opts.dtype == DType::F32
             && let Some(cpu) = CpuEncoder::new(&encoder, config)?
         {
             return Ok(Self::Cpu(cpu));
@@ -98,7 +99,9 @@ impl Backbone {
         device: &Device,
     ) -> candle_core::Result<Tensor> {
         match self {
-            Self::Candle(encoder) => encoder.first_token(&Batch::new(rows, config, device)?),
+            Self::Candle(encoder) => {
+                encoder.first_token(&Batch::new(rows, config, device, encoder.dtype())?)
+            }
             Self::Cpu(encoder) => Tensor::from_vec(
                 encoder.first_token(rows),
                 (rows.len(), config.hidden_size),
@@ -127,8 +130,8 @@ impl RobertaClassifier {
         let enc = config.encoder;
         check_supported(dir, &enc)?;
         let labels = config.labels.labels(dir, opts.valences.as_ref())?;
-        let weights = read_weights(dir, &["roberta.", "bert."], &opts.device)?;
-        let vb = VarBuilder::from_tensors(weights.tensors, DType::F32, &opts.device);
+        let weights = read_weights(dir, &["roberta.", "bert."], &opts.device, opts.dtype)?;
+        let vb = VarBuilder::from_tensors(weights.tensors, opts.dtype, &opts.device);
         let bad_weights =
             |e: candle_core::Error| load_error(dir, format!("model.safetensors: {e}"));
         let backbone = Backbone::load(&enc, vb.clone(), opts).map_err(bad_weights)?;
@@ -142,7 +145,7 @@ impl RobertaClassifier {
             labels,
             max_input_tokens: enc.max_input_tokens(),
             device: device_name(&opts.device),
-            dtype: "f32".into(),
+            dtype: opts.dtype.as_str().into(),
             backend: match backbone {
                 Backbone::Cpu(_) => BACKEND_CPU_KERNELS,
                 Backbone::Candle(_) => BACKEND_CANDLE,
@@ -237,6 +240,6 @@ impl Classifier for RobertaClassifier {
             .backbone
             .first_token(&rows, &self.config, &self.device)?;
         let logits = self.head.forward(&first)?;
-        Ok(logits.to_vec2()?)
+        Ok(logits.to_dtype(DType::F32)?.to_vec2()?)
     }
 }

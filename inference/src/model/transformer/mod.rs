@@ -8,7 +8,7 @@
 
 pub mod cpu;
 
-use candle_core::{Device, Module, Tensor};
+use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder};
 use serde::Deserialize;
 
@@ -72,18 +72,22 @@ pub struct Batch {
     pub ids: Tensor,
     /// `(batch, seq)` u32 position ids.
     pub positions: Tensor,
-    /// `(batch, 1, 1, seq)` f32: 0 where a token is real, the f32 minimum where it is padding,
-    /// added to attention scores so padding gets exactly zero weight, as in transformers.
+    /// `(batch, 1, 1, seq)` in the model's dtype: 0 where a token is real, the dtype's lowest
+    /// finite value where it is padding, added to attention scores so padding gets exactly zero
+    /// weight, as in transformers (`torch.finfo(dtype).min`).
     pub mask: Tensor,
 }
 
 impl Batch {
-    /// Pads `rows` to the longest and computes positions the way `config`'s family does.
+    /// Pads `rows` to the longest and computes positions the way `config`'s family does; the
+    /// mask is in `dtype`, the weights'.
     pub fn new(
         rows: &[&[u32]],
         config: &EncoderConfig,
         device: &Device,
+        dtype: DType,
     ) -> candle_core::Result<Self> {
+        let masked = lowest_finite(dtype);
         let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
         let pad = config.pad_token_id;
         let (mut ids, mut positions, mut mask) = (Vec::new(), Vec::new(), Vec::new());
@@ -95,14 +99,25 @@ impl Batch {
                 .take(width);
             ids.extend(padded.clone());
             positions.extend(position_ids(padded, config));
-            mask.extend((0..width).map(|i| if i < row.len() { 0.0 } else { f32::MIN }));
+            mask.extend((0..width).map(|i| if i < row.len() { 0.0 } else { masked }));
         }
         let n = rows.len();
         Ok(Self {
             ids: Tensor::from_vec(ids, (n, width), device)?,
             positions: Tensor::from_vec(positions, (n, width), device)?,
-            mask: Tensor::from_vec(mask, (n, 1, 1, width), device)?,
+            mask: Tensor::from_vec(mask, (n, 1, 1, width), device)?.to_dtype(dtype)?,
         })
+    }
+}
+
+/// The most negative finite value of `dtype`, as an f32 that converts to it exactly: f32's own
+/// minimum would round to minus infinity in f16 and bf16.
+fn lowest_finite(dtype: DType) -> f32 {
+    match dtype {
+        DType::F16 => -65504.0,
+        // bf16's largest finite magnitude: (2 - 2^-7) * 2^127.
+        DType::BF16 => -3.389_531_4e38,
+        _ => f32::MIN,
     }
 }
 
@@ -156,6 +171,11 @@ impl Encoder {
             norm: candle_nn::layer_norm(h, config.layer_norm_eps, emb.pp("LayerNorm"))?,
             layers,
         })
+    }
+
+    /// The weights' dtype, which the batch's mask must share.
+    pub fn dtype(&self) -> DType {
+        self.token_type.dtype()
     }
 
     /// `(batch, hidden)`: the last layer's state at the first token (`<s>` or `[CLS]`).
