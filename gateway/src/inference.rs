@@ -16,7 +16,7 @@ use std::{
 };
 
 use moodtracker_proto::inference::v1::{
-    self as pb, ClassifyRequest, ListModelsRequest, ModelKind, inference_client,
+    self as pb, ClassifyRequest, ExplainRequest, ListModelsRequest, ModelKind, inference_client,
 };
 use tonic::transport::{Channel, Uri};
 
@@ -96,6 +96,34 @@ pub struct Classification {
     /// `(label, probability)` in the model's label-id order.
     pub scores: Vec<(String, f32)>,
     pub mood_score: f32,
+}
+
+/// One model's explanation of a text by leaving one word out (the proto's `ModelExplanation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub model: Model,
+    /// The model's top label on the whole text; every attribution refers to it.
+    pub label: String,
+    /// That label's score on the whole text.
+    pub score: f32,
+    pub mood_score: f32,
+    /// Every word of the text, in text order.
+    pub words: Vec<WordAttribution>,
+}
+
+/// One word and what leaving it out changed (the proto's `WordAttribution`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordAttribution {
+    pub word: String,
+    /// Unicode code-point offsets into the text, half-open.
+    pub start: u32,
+    pub end: u32,
+    /// Positive: the word supported the label.
+    pub attribution: f32,
+    /// Positive: the word raised the mood.
+    pub mood_delta: f32,
+    /// Past the model's token limit: never seen, attribution 0.
+    pub beyond_limit: bool,
 }
 
 /// Why a call to the inference service failed.
@@ -277,6 +305,38 @@ impl InferenceClient {
             .collect())
     }
 
+    /// Explains `text` with `models` (empty: every loaded model), one [`Explanation`] per model
+    /// the service ran, in the order asked.
+    pub async fn explain(
+        &self,
+        text: String,
+        models: &[Model],
+    ) -> Result<Vec<Explanation>, InferenceError> {
+        let message = ExplainRequest {
+            text,
+            models: models.iter().map(|m| m.to_proto()).collect(),
+        };
+        let request = self.request(message);
+        let mut client = self.client.clone();
+        let response = self.deadline("Explain", client.explain(request)).await?;
+        let response = response.into_inner();
+        let explanations: Vec<Explanation> = response
+            .explanations
+            .into_iter()
+            .filter_map(explanation)
+            .collect();
+        if explanations
+            .iter()
+            .any(|e| e.words.len() != response.words as usize)
+        {
+            return Err(InferenceError::Malformed(format!(
+                "an explanation does not list all {} words",
+                response.words
+            )));
+        }
+        Ok(explanations)
+    }
+
     /// The loaded models, from a cache refreshed every few seconds.
     pub async fn models(&self) -> Result<Arc<[ModelDescription]>, InferenceError> {
         if let Some((at, models)) = self.models.read().expect("models lock").as_ref()
@@ -366,6 +426,29 @@ fn classification(output: pb::ModelOutput) -> Option<Classification> {
         label: output.label,
         confidence: output.confidence,
         mood_score: output.mood_score,
+    })
+}
+
+fn explanation(e: pb::ModelExplanation) -> Option<Explanation> {
+    let model = Model::from_proto(e.model())?;
+    let words = e
+        .words
+        .into_iter()
+        .map(|w| WordAttribution {
+            word: w.word,
+            start: w.start,
+            end: w.end,
+            attribution: w.attribution,
+            mood_delta: w.mood_delta,
+            beyond_limit: w.beyond_limit,
+        })
+        .collect();
+    Some(Explanation {
+        model,
+        label: e.label,
+        score: e.score,
+        mood_score: e.mood_score,
+        words,
     })
 }
 

@@ -22,11 +22,16 @@ use crate::{domain, routes, state::AppState};
         routes::journal::journal_analytics,
         routes::predict::predict_roberta, routes::predict::predict_lstm,
         routes::predict::predict_both, routes::predict::analyze_csv,
+        routes::explain::explain_text, routes::explain::explain_entry,
     ),
     components(schemas(
         domain::sentiment::SentimentResult, domain::sentiment::Scores, domain::sentiment::Sentiment,
         domain::analytics::Analytics, routes::auth::RegisterRequest, routes::auth::LoginRequest,
         routes::auth::RefreshRequest, routes::auth::UserView,
+        routes::explain::ExplainRequest, routes::explain::ModelChoice,
+        routes::explain::ExplainResponse, routes::explain::EntryExplanationResponse,
+        routes::explain::Explanations, routes::explain::ModelExplanationView,
+        routes::explain::WordAttributionView,
     )),
     modifiers(&BearerAuth),
 )]

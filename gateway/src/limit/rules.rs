@@ -73,7 +73,8 @@ fn policy_name(method: &Method, path: &str) -> Option<&'static str> {
         "/api/auth/register" => "register",
         "/api/auth/google" | "/api/auth/github" => "oauth",
         "/api/predict/roberta" | "/api/predict/lstm" => "predict",
-        "/api/predict/both" => "predict_both",
+        // An explanation costs a pass over every word's variant: the heavier family.
+        "/api/predict/both" | "/api/predict/explain" => "predict_both",
         "/api/analyze/csv" => "csv",
         _ => return None,
     })
@@ -198,6 +199,8 @@ mod tests {
         assert!(!per_route);
         let (both, _) = rules.for_route(&Method::POST, "/api/predict/both");
         assert_eq!(both.quotas, vec![Quota::per(20, 60)]);
+        let (explain, _) = rules.for_route(&Method::POST, "/api/predict/explain");
+        assert_eq!(explain.quotas, vec![Quota::per(20, 60)]);
         let (default, per_route) = rules.for_route(&Method::GET, "/api/journal/entries");
         assert_eq!(
             default.quotas,

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod dashboard;
+pub mod explain;
 pub mod features;
 pub mod health;
 pub mod history;
@@ -41,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(history::router())
         .merge(import::export_router())
         .merge(predict::router())
+        .merge(explain::router())
         .merge(features::router())
         .merge(oauth::router(config))
         .merge(crate::openapi::router())

@@ -9,6 +9,7 @@ mod cache;
 mod connection;
 mod drills;
 mod errors;
+mod explain;
 mod health;
 mod history;
 mod insights;
