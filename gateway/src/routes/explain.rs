@@ -32,6 +32,11 @@ use crate::{
 /// The 404 message for an entry that is missing or someone else's (as the journal routes say).
 const NOT_FOUND: &str = "Entry not found or unauthorized";
 
+/// Words in one explained text: the inference service's default `INFERENCE_MAX_EXPLAIN_WORDS`,
+/// checked here too because the service's own messages never reach a user (`InferenceError::
+/// public_message`), and a caller past the limit deserves to be told which limit.
+pub const MAX_EXPLAIN_WORDS: usize = 128;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/predict/explain", post(explain_text))
@@ -154,6 +159,12 @@ pub async fn explain_text(
 ) -> ApiResult<impl IntoResponse> {
     let text = validated_text(&body, "No text provided")?;
     let choice = ModelChoice::parse(body.get("model"))?;
+    let words = text.split_whitespace().count();
+    if words > MAX_EXPLAIN_WORDS {
+        return Err(ApiError::bad_request(format!(
+            "Text too long to explain: {words} words, at most {MAX_EXPLAIN_WORDS}"
+        )));
+    }
     let (explained, cached) = explained(&state, &text, choice).await?;
     let response = ExplainResponse {
         success: true,

@@ -88,7 +88,7 @@ async fn refuses_bad_input_as_the_predict_routes_do_and_names_the_word_limit() {
         ),
         (
             json!({ "text": too_many }),
-            "129 words, at most 128 (INFERENCE_MAX_EXPLAIN_WORDS)",
+            "Text too long to explain: 129 words, at most 128",
         ),
     ] {
         let response = app.post("/api/predict/explain", &body, None).await;
