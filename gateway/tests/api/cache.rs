@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, free_port, spawn_app_with, spawn_inference};
+use crate::helpers::{Backend, Inference, TestApp, free_port, spawn_app_with, spawn_inference};
 use crate::limits::{local_redis_up, unique_prefix};
 
 async fn predict(app: &TestApp, text: &str) -> (String, Value) {
@@ -15,13 +15,9 @@ async fn predict(app: &TestApp, text: &str) -> (String, Value) {
     (cached, response.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn the_second_identical_prediction_is_served_from_redis() {
-    if !local_redis_up().await {
-        return;
-    }
-    let inference = spawn_inference().await;
-    let app = spawn_app_with(
+/// A gateway on SQLite that caches model results in the local Redis, calling `inference`.
+pub async fn spawn_cached_app(inference: &Inference) -> TestApp {
+    spawn_app_with(
         Backend::Sqlite,
         &[
             ("INFERENCE_URL", &inference.url()),
@@ -32,7 +28,16 @@ async fn the_second_identical_prediction_is_served_from_redis() {
         ],
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_second_identical_prediction_is_served_from_redis() {
+    if !local_redis_up().await {
+        return;
+    }
+    let inference = spawn_inference().await;
+    let app = spawn_cached_app(&inference).await;
     // A text no other run has cached.
     let text = format!("a calm and pleasant evening {}", unique_prefix());
     let (first, computed) = predict(&app, &text).await;

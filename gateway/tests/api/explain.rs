@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::cache::spawn_cached_app;
 use crate::helpers::{Backend, TestApp, assert_error, spawn_app_with, spawn_inference};
 use crate::limits::{local_redis_up, unique_prefix};
 
@@ -16,6 +17,25 @@ async fn explain(app: &TestApp, body: &Value) -> (StatusCode, String, Value) {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     (status, cached, response.json().await.unwrap())
+}
+
+/// Writes `text` as an entry of the user holding `token`: the entry and its explanation path.
+async fn write_entry(app: &TestApp, token: &str, text: &str) -> (Value, String) {
+    let created: Value = app
+        .post(
+            "/api/journal/entries",
+            &json!({ "text": text }),
+            Some(token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "/api/journal/entries/{}/explanation",
+        created["entry"]["id"]
+    );
+    (created, path)
 }
 
 /// Every word of `text`, in order, with spans that cut exactly that word out of the text.
@@ -106,35 +126,12 @@ async fn an_entry_is_explained_for_its_owner_only_and_then_served_from_redis() {
         return;
     }
     let inference = spawn_inference().await;
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("INFERENCE_URL", &inference.url()),
-            ("REDIS_URL", "redis://127.0.0.1:6379"),
-            ("CACHE_TYPE", "redis"),
-            ("REDIS_TIMEOUT_MS", "1000"),
-        ],
-    )
-    .await
-    .unwrap();
+    let app = spawn_cached_app(&inference).await;
     let alice = app.register("alice@example.com").await;
     let mallory = app.register("mallory@example.com").await;
     // A text no other run has cached.
     let text = format!("a slow sunday with good coffee {}", unique_prefix());
-    let created: Value = app
-        .post(
-            "/api/journal/entries",
-            &json!({ "text": text }),
-            Some(&alice.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!(
-        "/api/journal/entries/{}/explanation",
-        created["entry"]["id"]
-    );
+    let (created, path) = write_entry(&app, &alice.token, &text).await;
 
     let first = app.get(&path, Some(&alice.token)).await;
     assert_eq!(first.status(), StatusCode::OK);
@@ -175,33 +172,10 @@ async fn with_inference_down_both_routes_answer_503_and_nothing_is_cached() {
         return;
     }
     let mut inference = spawn_inference().await;
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("INFERENCE_URL", &inference.url()),
-            ("REDIS_URL", "redis://127.0.0.1:6379"),
-            ("CACHE_TYPE", "redis"),
-            ("REDIS_TIMEOUT_MS", "1000"),
-        ],
-    )
-    .await
-    .unwrap();
+    let app = spawn_cached_app(&inference).await;
     let user = app.register("outage@example.com").await;
     let text = format!("the train was late again {}", unique_prefix());
-    let created: Value = app
-        .post(
-            "/api/journal/entries",
-            &json!({ "text": text }),
-            Some(&user.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let path = format!(
-        "/api/journal/entries/{}/explanation",
-        created["entry"]["id"]
-    );
+    let (_, path) = write_entry(&app, &user.token, &text).await;
 
     inference.stop().await;
     let posted = app
