@@ -143,10 +143,7 @@ async fn redis_killed_and_restarted_under_load_fails_no_request_and_keeps_the_li
     )
     .await
     .unwrap();
-    let up = eventually(Duration::from_secs(10), || async {
-        crate::limits::health(&app).await["services"]["rate_limit"]["storage"] == "redis"
-    });
-    assert!(up.await);
+    assert!(crate::limits::wait_for_storage(&app, "redis").await);
     let load = async {
         let mut seen = Vec::new();
         for _ in 0..20 {

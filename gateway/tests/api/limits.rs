@@ -106,7 +106,7 @@ pub async fn health(app: &TestApp) -> Value {
 }
 
 /// Waits until the gateway's health report shows `storage` as the rate-limit store.
-async fn wait_for_storage(app: &TestApp, storage: &str) -> bool {
+pub async fn wait_for_storage(app: &TestApp, storage: &str) -> bool {
     eventually(Duration::from_secs(10), || async {
         health(app).await["services"]["rate_limit"]["storage"] == storage
     })
