@@ -8,20 +8,9 @@ use crate::helpers::{Backend, TestApp, assert_error, spawn_app};
 
 /// Every Daylio field form: 24 h and 12 h times (with Android's narrow space), each mood,
 /// several activities, a title only, a note only, both, `<br>` forms, a mood-only row; and
-/// rows to reject (rows 7 to 12, the header being row 1).
-const DAYLIO: &str = "\u{feff}full_date,date,weekday,time,mood,activities,note_title,note
-2025-05-01,May 1,Thursday,21:30,rad,running | friends | ,Great run,\"Ran 5k.<br>Felt <br/>strong\"
-2025-05-02,May 2,Friday,8:05 am,good,work,,Busy morning
-2025-05-03,May 3,Saturday,12:15\u{202f}PM,meh,,Just a title,
-2025-05-04,May 4,Sunday,11:59 pm,bad,sleep,,
-2025-05-05,May 5,Monday,00:10,Awful,,,\"line one<br />line two\"
-2025-05-06,May 6,Tuesday,25:00,good,,,bad time
-2025-05-07,May 7,Wednesday,10:00,ecstatic,,,unknown mood
-2025-13-01,?,?,10:00,good,,,bad date
-1999-12-31,Dec 31,Friday,10:00,good,,,too early
-2025-05-08,May 8,Thursday,10:00,,,,
-2025-05-09,May 9,Friday,10:00,good,,
-";
+/// rows to reject (rows 7 to 12, the header being row 1). Shared with the import parser's unit
+/// tests.
+const DAYLIO: &str = include_str!("../../fixtures/daylio_export.csv");
 
 async fn entries(app: &TestApp, token: &str) -> Vec<Value> {
     let body = app
