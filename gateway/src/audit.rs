@@ -69,7 +69,7 @@ pub async fn record(db: &Db, event: Event<'_>) {
             .bind(event.name())
             .bind(event.user_id())
             .bind(event.detail())
-            .execute(db.pool())
+            .execute(db.writer())
             .await;
     match result {
         Ok(_) => tracing::info!(event = event.name(), detail = event.detail(), "audit"),

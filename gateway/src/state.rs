@@ -22,7 +22,7 @@ use crate::{
 pub struct AppState {
     /// The validated configuration.
     pub config: Arc<Config>,
-    /// The database pool (SQLite or PostgreSQL); `state.db.pool()` for queries.
+    /// The database (SQLite or PostgreSQL): `state.db.pool()` for reads, `state.db.writer()` for writes.
     pub db: Db,
     /// Access-token signing and verification.
     pub jwt: Arc<JwtKeys>,

@@ -13,7 +13,7 @@
 //! | `INFERENCE_DTYPE` | `f32` | `f32`, `f16` or `bf16`: the weights' and activations' type (f16/bf16 need candle's path) |
 //! | `INFERENCE_MAX_BATCH_SIZE` | `32` | texts in one forward pass |
 //! | `INFERENCE_MAX_BATCH_TOKENS` | `16384` | padded tokens (texts x longest) in one forward pass |
-//! | `INFERENCE_MAX_BATCH_WAIT_MS` | `5` | how long a batch waits for company |
+//! | `INFERENCE_MAX_BATCH_WAIT_MS` | `0` | how long the first request of an idle worker waits for company (0: none; requests that arrive while a pass runs form the next batch) |
 //! | `INFERENCE_MAX_QUEUE` | `256` | requests admitted at once; more get RESOURCE_EXHAUSTED |
 //! | `INFERENCE_MAX_TEXTS` | `128` | texts in one request |
 //! | `INFERENCE_MAX_TEXT_CHARS` | `5000` | Unicode scalar values in one text |
@@ -204,10 +204,13 @@ impl Config {
                     raw.max_batch_tokens,
                     32 * 512,
                 )?,
+                // No wait by default: an idle worker runs its first request at once (one text
+                // is the common call, and holding it only adds latency); while a pass runs,
+                // arrivals queue up and form the next batch, so load still batches.
                 max_wait: Duration::from_millis(parse(
                     "INFERENCE_MAX_BATCH_WAIT_MS",
                     raw.max_batch_wait_ms,
-                    5,
+                    0,
                 )?),
             },
             limits: RequestLimits {
@@ -379,6 +382,7 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
         assert_eq!(config.limits.max_explain_words, 128);
+        assert_eq!(config.batch.max_wait, Duration::ZERO, "no wait for company");
     }
 
     #[test]

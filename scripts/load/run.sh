@@ -7,7 +7,9 @@
 #   GATEWAY_URL=http://host:5001 scripts/load/run.sh   # against a running gateway
 #
 # Options: --start, --debug (with --start: the debug build, quicker to build, slower to serve),
-# --duration 15s, --connections 16, --threads 2. Needs wrk (apt-get install
+# --database sqlite|postgres (with --start: a fresh database of that kind; postgres on
+# 127.0.0.1:5432 as user postgres, created with psql), --only NAME (one scenario, e.g.
+# journal_entries_post), --duration 15s, --connections 16, --threads 2. Needs wrk (apt-get install
 # wrk) and curl. Against your own gateway, raise its limits for the run (RATELIMIT_MULTIPLIER=
 # 1000000), or most requests are 429s. --start uses SQLite in a temporary directory, in-memory
 # limits raised that way, and the models in models/ (the tiny test fixtures when those are absent).
@@ -15,15 +17,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 
-start=0 profile=release duration=15s connections=16 threads=2
+start=0 profile=release duration=15s connections=16 threads=2 database=sqlite only=
 while [ $# -gt 0 ]; do
   case "$1" in
     --start) start=1 ;;
     --debug) profile=debug ;;
+    --database) database="$2"; shift ;;
+    --only) only="$2"; shift ;;
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -48,12 +52,18 @@ start_stack() {
   cargo build "${flags[@]}" >&2
   local bin="$CARGO_TARGET_DIR/$profile" tmp grpc http
   tmp="$(mktemp -d)"; grpc="$(free_port)"; http="$(free_port)"
+  local database_url="sqlite://$tmp/load.db"
+  if [ "$database" = postgres ]; then
+    local name="mt_load_$(date +%s)_$$"
+    psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $name" >&2
+    database_url="postgres://postgres@127.0.0.1:5432/$name"
+  fi
   INFERENCE_GRPC_ADDR="127.0.0.1:$grpc" INFERENCE_METRICS_ADDR="127.0.0.1:$(free_port)" \
     INFERENCE_ROBERTA_MODEL="$(model_dir roberta-sentiment roberta-tiny)" \
     INFERENCE_LSTM_MODEL="$(model_dir lstm-sentiment lstm-tiny)" LOG_LEVEL=warn \
     "$bin/moodtracker-inference" >"$tmp/inference.log" 2>&1 &
   pids+=($!)
-  APP_ENV=development PORT="$http" DATABASE_URL="sqlite://$tmp/load.db" \
+  APP_ENV=development PORT="$http" DATABASE_URL="$database_url" \
     INFERENCE_URL="http://127.0.0.1:$grpc" METRICS_ADDR="127.0.0.1:$(free_port)" \
     RATELIMIT_ENABLED=true RATELIMIT_MULTIPLIER=1000000 LOG_LEVEL=warn LOG_FORMAT=json \
     "$bin/moodtracker-gateway" >"$tmp/gateway.log" 2>&1 &
@@ -84,12 +94,13 @@ text='Spent the afternoon walking by the river and felt calm for the first time 
 curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "{\"text\":\"$text\"}" "$GATEWAY_URL/api/predict/both"
 
 scenario() { # name method path [body] [token]
+  [ -z "$only" ] || [ "$only" = "$1" ] || return 0
   SCENARIO="$1" LOAD_METHOD="$2" LOAD_BODY="${4:-}" LOAD_TOKEN="${5:-}" \
     wrk -t"$threads" -c"$connections" -d"$duration" -s "$ROOT/scripts/load/scenario.lua" "$GATEWAY_URL$3" \
     | grep '^RESULT'
 }
 
-echo "wrk -t$threads -c$connections -d$duration against $GATEWAY_URL"
+echo "wrk -t$threads -c$connections -d$duration against $GATEWAY_URL$([ "$start" = 1 ] && echo " ($database)")"
 scenario livez GET /livez
 scenario api_health GET /api/health
 scenario predict_both_cached POST /api/predict/both "{\"text\":\"$text\"}"

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use serde::Serialize;
 
+use chrono_tz::Tz;
+
+use super::history::local_date;
 use super::sentiment::{Sentiment, round};
 
 /// The longest streak reported, as in the original.
@@ -105,8 +108,8 @@ pub struct Period {
     pub sentiment_counts: BTreeMap<&'static str, usize>,
 }
 
-/// Analytics of `entries` (newest first) as of `now`.
-pub fn analytics(entries: &[EntryFacts<'_>], now: DateTime<Utc>) -> Analytics {
+/// Analytics of `entries` (newest first) as of `now`, days counted in `tz`.
+pub fn analytics(entries: &[EntryFacts<'_>], now: DateTime<Utc>, tz: Tz) -> Analytics {
     let scored: Vec<&EntryFacts<'_>> = entries.iter().filter(|e| e.sentiment.is_some()).collect();
     Analytics {
         overview: Overview {
@@ -118,7 +121,7 @@ pub fn analytics(entries: &[EntryFacts<'_>], now: DateTime<Utc>) -> Analytics {
                 .filter(|e| e.at >= now - Duration::days(7))
                 .count(),
             mood_trend: mood_trend(entries.len(), &scored),
-            streak: streak(entries.iter().map(|e| e.at), now),
+            streak: streak(entries.iter().map(|e| e.at), now, tz),
         },
         sentiment_distribution: distribution(&scored),
         weekly_mood_trend: weekly_mood_trend(&scored, entries.is_empty(), now),
@@ -172,11 +175,12 @@ fn mood_trend(total: usize, scored: &[&EntryFacts<'_>]) -> &'static str {
     sentiment_trend(&scored.iter().map(|e| e.sentiment).collect::<Vec<_>>())
 }
 
-/// Consecutive UTC days with at least one entry, counting back from today (from yesterday when
-/// today has none yet), at most 30.
-pub fn streak(dates: impl Iterator<Item = DateTime<Utc>>, now: DateTime<Utc>) -> u32 {
-    let days: std::collections::HashSet<NaiveDate> = dates.map(|d| d.date_naive()).collect();
-    let today = now.date_naive();
+/// Consecutive days with at least one entry, counting back from today (from yesterday when today
+/// has none yet), at most 30. Days are the person's own (`tz`), as everywhere in their history:
+/// an entry written at 23:30 in New York belongs to that evening, not to the next UTC day.
+pub fn streak(dates: impl Iterator<Item = DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> u32 {
+    let days: std::collections::HashSet<NaiveDate> = dates.map(|d| local_date(d, tz)).collect();
+    let today = local_date(now, tz);
     let mut day = if days.contains(&today) {
         today
     } else {
@@ -297,7 +301,7 @@ mod tests {
 
     #[test]
     fn no_entries_give_the_documented_empty_shape() {
-        let a = analytics(&[], at("2025-11-17T10:00:00Z"));
+        let a = analytics(&[], at("2025-11-17T10:00:00Z"), Tz::UTC);
         assert_eq!(a.overview.dominant_sentiment, "None");
         assert_eq!(a.overview.mood_trend, "no_data");
         assert!(
@@ -311,7 +315,7 @@ mod tests {
             entry("2025-11-17T09:00:00Z", None, None),
             entry("2025-11-16T15:00:00Z", Some(Sentiment::Positive), Some(9.0)),
         ];
-        let a = analytics(&entries, at("2025-11-17T10:00:00Z"));
+        let a = analytics(&entries, at("2025-11-17T10:00:00Z"), Tz::UTC);
         assert_eq!(a.overview.total_entries, 2);
         assert_eq!(a.overview.average_mood, 9.0);
         assert_eq!(a.overview.streak, 2);
@@ -359,7 +363,17 @@ mod tests {
             "2025-11-13T08:00:00Z",
         ]
         .map(at);
-        assert_eq!(streak(dates.into_iter(), now), 2);
+        assert_eq!(streak(dates.into_iter(), now, Tz::UTC), 2);
+    }
+
+    #[test]
+    fn streak_days_are_the_persons_own() {
+        // 01:30 UTC on the 17th is still the 16th in New York, so "today" there is the 16th;
+        // entries at 02:00 UTC on the 16th and 17th are the evenings of the 15th and the 16th.
+        let now = at("2025-11-17T01:30:00Z");
+        let dates = ["2025-11-17T02:00:00Z", "2025-11-16T02:00:00Z"].map(at);
+        assert_eq!(streak(dates.into_iter(), now, Tz::UTC), 1);
+        assert_eq!(streak(dates.into_iter(), now, Tz::America__New_York), 2);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     auth::AuthUser,
-    domain::{analytics, sentiment::Sentiment},
+    domain::{analytics, history::zone, sentiment::Sentiment},
     error::ApiResult,
     routes::{insights::entry_facts, journal::entry_json, owner},
     state::AppState,
@@ -33,7 +33,8 @@ pub async fn dashboard_stats(
     let tests_completed = results::count_for_user(&state.db, &user.id).await?;
     let now = Utc::now();
     let facts = entry_facts(&entries);
-    let streak = analytics::streak(facts.iter().map(|f| f.at), now);
+    let zone = zone::stored_timezone(&account.timezone);
+    let streak = analytics::streak(facts.iter().map(|f| f.at), now, zone);
     let mut distribution: BTreeMap<&str, usize> = BTreeMap::new();
     for sentiment in facts.iter().filter_map(|f| f.sentiment) {
         *distribution.entry(sentiment.as_str()).or_default() += 1;

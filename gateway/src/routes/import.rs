@@ -174,7 +174,7 @@ async fn store_rows(
     scores: &[Option<StoredScore>],
 ) -> ApiResult<usize> {
     let now = store::now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.writer().begin().await?;
     let mut created = 0;
     for ((row, date), score) in rows.iter().zip(scores) {
         let tags = serde_json::to_string(&row.tags).map_err(ApiError::internal)?;

@@ -240,7 +240,8 @@ pub async fn journal_analytics(
             text: &r.text,
         })
         .collect();
-    let analytics = analytics::analytics(&facts, Utc::now());
+    let zone = super::history::user_zone(&state, &user).await?;
+    let analytics = analytics::analytics(&facts, Utc::now(), zone);
     Ok(Json(json!({ "success": true, "analytics": analytics })))
 }
 

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::{
     audit::{self, Event},
     auth::{AuthUser, password},
-    domain::analytics,
+    domain::{analytics, history::zone},
     error::{ApiError, ApiResult},
     extract::JsonBody,
     routes::{
@@ -225,7 +225,8 @@ async fn profile_json(state: &AppState, account: &UserRow) -> ApiResult<Value> {
     user["avatar"] = json!(account.avatar);
     user["bio"] = json!(account.bio);
     user["timezone"] = json!(account.timezone);
-    user["streak"] = json!(analytics::streak(facts.iter().map(|f| f.at), Utc::now()));
+    let zone = zone::stored_timezone(&account.timezone);
+    user["streak"] = json!(analytics::streak(facts.iter().map(|f| f.at), Utc::now(), zone));
     user["totalEntries"] = json!(entries.len());
     user["averageMood"] = json!(analytics::average_mood(facts.iter()).unwrap_or(0.0));
     Ok(user)

@@ -29,7 +29,7 @@ pub async fn update_profile(db: &Db, id: &str, p: &ProfileUpdate<'_>) -> Result<
     .bind(p.preferences)
     .bind(p.timezone)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -46,7 +46,7 @@ const USER_TABLES: &[&str] = &[
 /// Deletes the account and every row that refers to it, in one transaction; `false` when there
 /// was no such account.
 pub async fn delete_account(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     for table in USER_TABLES {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(id)

@@ -168,7 +168,7 @@ pub async fn set_timezone(db: &Db, user_id: &str, timezone: &str) -> Result<bool
     let done = sqlx::query("UPDATE users SET timezone = $1 WHERE id = $2")
         .bind(timezone)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -105,7 +105,7 @@ pub async fn insert(
     // commit (or its failure, a 503).
     let rows = bind_entry(query, entry)
         .bind(at)
-        .fetch_all(db.pool())
+        .fetch_all(db.writer())
         .await?;
     rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)
 }
@@ -176,7 +176,7 @@ pub async fn update(
         .bind(at)
         .bind(id)
         .bind(user_id)
-        .fetch_all(db.pool())
+        .fetch_all(db.writer())
         .await
         .map(|rows| rows.into_iter().next())
 }
@@ -186,7 +186,7 @@ pub async fn delete(db: &Db, user_id: &str, id: i64) -> Result<bool, sqlx::Error
     let result = sqlx::query("DELETE FROM journal_entries WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -231,7 +231,7 @@ pub async fn complete_pending(
     .bind(id)
     .bind(PENDING)
     .bind(read_at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -254,7 +254,7 @@ pub async fn record_failed_attempt(
     .bind(id)
     .bind(PENDING)
     .bind(read_at)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     Ok(status.as_deref() == Some(FAILED))
 }

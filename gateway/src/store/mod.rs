@@ -1,4 +1,12 @@
-//! Storage: one sqlx connection pool over SQLite or PostgreSQL, chosen by `DATABASE_URL`.
+//! Storage: sqlx connection pools over SQLite or PostgreSQL, chosen by `DATABASE_URL`.
+//!
+//! Reads go through [`Db::pool`], writes through [`Db::writer`]. On PostgreSQL both are the same
+//! pool. On SQLite, which allows one writer at a time, the writer is a pool of one connection, so
+//! concurrent writes queue in order on it instead of racing for the file lock and sleeping in
+//! SQLite's busy handler (the cause of a 0.6 s tail at 32 connections); the database runs in WAL
+//! mode, so reads never wait for a write, with `synchronous=NORMAL`: a commit is durable once
+//! WAL-appended, surviving a crash of the process (a power cut may lose the last commits, never
+//! corrupt the file).
 //!
 //! The queries are written once, in portable SQL, against sqlx's `Any` driver: `$1`-style
 //! placeholders (SQLite accepts them too), `RETURNING`, and only the types both databases
@@ -53,31 +61,40 @@ impl Backend {
     }
 }
 
-/// The connection pool and the backend it talks to. Cheap to clone (the pool is an `Arc`).
+/// The connection pools and the backend they talk to. Cheap to clone (pools are `Arc`s).
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
 impl Db {
-    /// Opens a pool to `url` (creating the SQLite file and its directory when missing).
+    /// Opens the pools to `url` (creating the SQLite file and its directory when missing):
+    /// `max_connections` for reads, and on SQLite one more connection for writes.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url);
-        let url = match backend {
-            Backend::Sqlite => sqlite_url(url)?,
-            Backend::Postgres => url.to_owned(),
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .connect(&url)
-            .await;
-        match pool {
-            Ok(pool) => Ok(Self { pool, backend }),
-            Err(sqlx::Error::PoolTimedOut) => Err(why_unreachable(&url).await),
-            Err(e) => Err(e),
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url)?;
+                // The writer first: it switches the file to WAL before any reader opens it.
+                let writer = open(&url, 1, Some(SQLITE_WRITER_PRAGMAS)).await?;
+                let pool = open(&url, max_connections, Some(SQLITE_READER_PRAGMAS)).await?;
+                Ok(Self {
+                    pool,
+                    writer,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let pool = open(url, max_connections, None).await?;
+                Ok(Self {
+                    writer: pool.clone(),
+                    pool,
+                    backend,
+                })
+            }
         }
     }
 
@@ -87,12 +104,19 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await
+        migrator.run(&self.writer).await
     }
 
-    /// The pool, for queries (`sqlx::query(...).fetch_one(db.pool())`).
+    /// The pool for reads (`sqlx::query("SELECT ...").fetch_one(db.pool())`).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for anything that writes (`INSERT`, `UPDATE`, `DELETE`, transactions that
+    /// write): on SQLite its single connection orders the writes; on PostgreSQL it is
+    /// [`Db::pool`].
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     pub fn backend(&self) -> Backend {
@@ -110,6 +134,45 @@ impl Db {
 
 /// How long start-up waits for the first connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Set on the SQLite writer's connection. WAL persists in the file; the others are per
+/// connection. The busy timeout covers another process writing (a second gateway on the file,
+/// the `sqlite3` shell); within one gateway, writes queue on the pool instead.
+const SQLITE_WRITER_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+];
+
+/// Set on every SQLite reader's connection: in WAL a reader waits only while a checkpoint
+/// restarts the log, which the busy timeout covers.
+const SQLITE_READER_PRAGMAS: &[&str] = &["PRAGMA busy_timeout = 5000"];
+
+/// A pool of `max_connections` to `url`, running `pragmas` on each new connection.
+async fn open(
+    url: &str,
+    max_connections: u32,
+    pragmas: Option<&'static [&'static str]>,
+) -> Result<AnyPool, sqlx::Error> {
+    let mut options = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(CONNECT_TIMEOUT);
+    if let Some(pragmas) = pragmas {
+        options = options.after_connect(move |conn, _| {
+            Box::pin(async move {
+                for pragma in pragmas {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        });
+    }
+    match options.connect(url).await {
+        Ok(pool) => Ok(pool),
+        Err(sqlx::Error::PoolTimedOut) => Err(why_unreachable(url).await),
+        Err(e) => Err(e),
+    }
+}
 
 /// The pool only says it timed out; one direct attempt says why (refused, unknown host, bad
 /// password), which is what an operator needs. Neither message holds the URL.

@@ -52,7 +52,7 @@ pub async fn insert(db: &Db, result: &NewResult<'_>) -> Result<i64, sqlx::Error>
     .bind(result.trait_scores)
     .bind(i64::from(result.crisis))
     .bind(result.completed_at)
-    .fetch_one(db.pool())
+    .fetch_one(db.writer())
     .await
 }
 

@@ -36,7 +36,7 @@ pub async fn insert(
     .bind(user_id)
     .bind(created_at)
     .bind(expires_at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await
     .map(|_| ())
 }
@@ -63,7 +63,7 @@ pub async fn spend(db: &Db, id: i64, at: &str, successor: &str) -> Result<bool, 
     .bind(at)
     .bind(successor)
     .bind(id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -72,7 +72,7 @@ pub async fn spend(db: &Db, id: i64, at: &str, successor: &str) -> Result<bool, 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM refresh_tokens WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await
         .map(|_| ())
 }
@@ -98,7 +98,7 @@ pub async fn revoke_family(db: &Db, family_id: &str, at: &str) -> Result<(), sql
     )
     .bind(at)
     .bind(family_id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await
     .map(|_| ())
 }

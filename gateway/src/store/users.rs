@@ -50,7 +50,7 @@ pub async fn insert(db: &Db, user: &NewUser<'_>) -> Result<bool, sqlx::Error> {
     .bind(user.password_hash)
     .bind(user.avatar)
     .bind(user.created_at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await;
     match result {
         Ok(_) => Ok(true),
@@ -80,7 +80,7 @@ pub async fn record_login(db: &Db, id: &str, at: &str) -> Result<(), sqlx::Error
     sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
         .bind(at)
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await
         .map(|_| ())
 }

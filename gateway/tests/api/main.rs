@@ -22,6 +22,7 @@ mod outage;
 mod predict;
 mod production;
 mod sessions;
+mod storage;
 mod tokens;
 mod users;
 mod validation;

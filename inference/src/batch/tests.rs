@@ -2,7 +2,7 @@
 //! logits reveal which text they came from, and which records the size of every forward pass.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, mpsc},
     time::Duration,
 };
 
@@ -18,6 +18,15 @@ use crate::{
 struct WordLengths {
     info: ModelInfo,
     passes: Arc<Mutex<Vec<usize>>>,
+    /// Held by a pass whose first text starts with a nine-letter word, once.
+    gate: Arc<Mutex<Option<Gate>>>,
+}
+
+/// Holds one forward pass open: says when it has begun and waits to be released, so a test
+/// can queue requests while the worker is busy.
+struct Gate {
+    entered: tokio::sync::oneshot::Sender<()>,
+    release: mpsc::Receiver<()>,
 }
 
 impl TextEncoder for WordLengths {
@@ -39,11 +48,19 @@ impl Classifier for WordLengths {
         Arc::new(WordLengths {
             info: self.info.clone(),
             passes: self.passes.clone(),
+            gate: self.gate.clone(),
         })
     }
 
     fn forward(&self, batch: &[&Encoding]) -> Result<Vec<Vec<f32>>, Error> {
         self.passes.lock().unwrap().push(batch.len());
+        if batch.iter().any(|e| e.ids.first() == Some(&9)) {
+            let gate = self.gate.lock().unwrap().take();
+            if let Some(gate) = gate {
+                let _ = gate.entered.send(());
+                let _ = gate.release.recv();
+            }
+        }
         if batch.iter().any(|e| e.ids.first() == Some(&4)) {
             return Err(Error::Internal("four-letter word".into()));
         }
@@ -78,6 +95,15 @@ pub(crate) async fn models(
     max_wait_ms: u64,
     max_queue: usize,
 ) -> (Models, Arc<Mutex<Vec<usize>>>) {
+    gated_models(max_batch_size, max_wait_ms, max_queue, None).await
+}
+
+async fn gated_models(
+    max_batch_size: usize,
+    max_wait_ms: u64,
+    max_queue: usize,
+    gate: Option<Gate>,
+) -> (Models, Arc<Mutex<Vec<usize>>>) {
     let passes = Arc::new(Mutex::new(Vec::new()));
     let limits = BatchLimits {
         max_batch_size,
@@ -87,6 +113,7 @@ pub(crate) async fn models(
     let classifier = WordLengths {
         info: info(),
         passes: passes.clone(),
+        gate: Arc::new(Mutex::new(gate)),
     };
     let starting = worker::start(Kind::Lstm, limits, move || {
         Ok(Box::new(classifier) as Box<dyn Classifier>)
@@ -128,6 +155,40 @@ async fn concurrent_requests_share_one_forward_pass() {
     assert_eq!(a.unwrap()[0].logits, vec![vec![1.0, 1.0]]);
     assert_eq!(b.unwrap()[0].logits, vec![vec![1.0, 2.0], vec![1.0, 3.0]]);
     assert_eq!(*passes.lock().unwrap(), vec![3]);
+}
+
+/// The default (no wait): a lone request on an idle worker runs at once, in a pass of its own,
+/// and the requests that arrive while that pass runs form the next batch together.
+#[tokio::test]
+async fn an_idle_worker_runs_at_once_and_arrivals_during_a_pass_batch_together() {
+    let (entered, entered_rx) = tokio::sync::oneshot::channel();
+    let (release, release_rx) = mpsc::channel();
+    let gate = Gate {
+        entered,
+        release: release_rx,
+    };
+    let (models, passes) = gated_models(8, 0, 8, Some(gate)).await;
+
+    let lone = models.classify(texts(&["wait-here"]), &[Kind::Lstm]);
+    tokio::pin!(lone);
+    tokio::select! {
+        _ = &mut lone => panic!("the held pass answered before its release"),
+        entered = entered_rx => entered.unwrap(),
+    }
+    // The worker is inside the lone request's pass: queue two more behind it, then let it go.
+    let model = models.loaded(Kind::Lstm).unwrap();
+    let word = |len: u32| Encoding {
+        ids: vec![len],
+        truncated: false,
+    };
+    let (_, _, second) = model.enqueue(vec![word(2)], false).unwrap();
+    let (_, _, third) = model.enqueue(vec![word(3)], false).unwrap();
+    release.send(()).unwrap();
+
+    assert_eq!(lone.await.unwrap()[0].logits, vec![vec![1.0, 9.0]]);
+    assert_eq!(second.await.unwrap().unwrap(), vec![vec![1.0, 2.0]]);
+    assert_eq!(third.await.unwrap().unwrap(), vec![vec![1.0, 3.0]]);
+    assert_eq!(*passes.lock().unwrap(), vec![1, 2]);
 }
 
 #[tokio::test]

@@ -79,20 +79,22 @@ async fn time_route(app: &TestApp, token: &str, path: &str) -> (f64, f64) {
     summary(samples)
 }
 
-/// A Daylio file of `rows` rows, one a day back from 2025-01-01.
+/// A Daylio file of `rows` rows, two a day (morning and evening) back from 2025-01-01: 10,000 rows
+/// reach back to 2011, inside the dates an entry may carry (from 2000; one a day would not be).
 fn daylio(rows: usize) -> String {
     let mut file = String::from("full_date,date,weekday,time,mood,activities,note_title,note\n");
     let moods = ["rad", "good", "meh", "bad", "awful"];
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     for i in 0..rows {
-        let day = start - Days::days(i as i64);
+        let day = start - Days::days(i as i64 / 2);
+        let half = if i % 2 == 0 { "am" } else { "pm" };
         let note = if i % 3 == 0 {
             String::new()
         } else {
             format!("Note {i}<br>with a second line")
         };
         file.push_str(&format!(
-            "{day},x,x,8:{:02} pm,{},sport | family,,{note}\n",
+            "{day},x,x,8:{:02} {half},{},sport | family,,{note}\n",
             i % 60,
             moods[i % 5]
         ));

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{post_entry, set_timezone};
-use crate::helpers::{Backend, assert_error, spawn_app};
+use crate::helpers::{Backend, Session, TestApp, assert_error, spawn_app};
 
 async fn entries_take_a_date_and_a_self_mood(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -111,6 +111,7 @@ async fn streaks_follow_the_persons_time_zone(backend: Backend) {
         (utc["current"].clone(), utc["days_with_entries"].clone()),
         (json!(4), json!(4))
     );
+    assert_eq!(contract_streaks(&app, &user).await, [4, 4, 4]);
 
     assert_eq!(
         set_timezone(&app, &user, "Asia/Tokyo").await.status(),
@@ -125,6 +126,22 @@ async fn streaks_follow_the_persons_time_zone(backend: Backend) {
         json!({ "current": 2, "longest": 2, "days_with_entries": 3,
                 "first_day": date(day(4)), "last_day": date(day(1)) })
     );
+    // The original API's streaks (profile, dashboard, analytics) count the same days.
+    assert_eq!(contract_streaks(&app, &user).await, [2, 2, 2]);
+}
+
+/// The `streak` of the profile, the dashboard and the journal analytics, in that order.
+async fn contract_streaks(app: &TestApp, user: &Session) -> [Value; 3] {
+    let profile = app
+        .get_json(&format!("/api/users/{}/profile", user.user_id), Some(&user.token))
+        .await;
+    let dashboard = app.get_json("/api/dashboard/stats", Some(&user.token)).await;
+    let analytics = app.get_json("/api/journal/analytics", Some(&user.token)).await;
+    [
+        profile["user"]["streak"].clone(),
+        dashboard["current_streak"].clone(),
+        analytics["analytics"]["overview"]["streak"].clone(),
+    ]
 }
 
 #[tokio::test]
