@@ -23,6 +23,8 @@ ROOT = HERE.parent.parent
 # Section titles, as the two scripts print them, and the short names used in the summary.
 NAMES = {
     "fused CPU kernels": "fused",
+    "gemm-only fused kernels": "gemm-only",
+    "AVX2-capped fused kernels": "fused-AVX2",
     "candle op by op": "candle",
     "bundled LSTM": "LSTM",
     "PyTorch": "PyTorch",
@@ -76,11 +78,13 @@ def main() -> None:
         for shape in shapes:
             print(f"{shape:>9}" + "".join(f"{median(s, shape, i):>10.{2 if i == 0 else 0}f}"
                                           for s in sections))
-    print("\nfused kernels against the references (throughput ratio; above 1 is faster)")
-    print(f"{'shape':>9}" + "".join(f"{'vs ' + s:>14}" for s in ("PyTorch", "ORT", "candle")))
-    for shape in shapes:
-        ratios = [median("fused", shape, 1) / median(s, shape, 1) for s in ("PyTorch", "ORT", "candle")]
-        print(f"{shape:>9}" + "".join(f"{r:>14.2f}" for r in ratios))
+    references = [s for s in ("PyTorch", "ORT", "candle", "gemm-only") if s in samples]
+    for ours in (s for s in ("fused", "fused-AVX2") if s in samples):
+        print(f"\n{ours} against the references (throughput ratio; above 1 is faster)")
+        print(f"{'shape':>9}" + "".join(f"{'vs ' + s:>14}" for s in references))
+        for shape in shapes:
+            ratios = [median(ours, shape, 1) / median(s, shape, 1) for s in references]
+            print(f"{shape:>9}" + "".join(f"{r:>14.2f}" for r in ratios))
 
 
 if __name__ == "__main__":

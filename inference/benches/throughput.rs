@@ -73,6 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads = candle_core::utils::get_num_threads();
     println!("MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
     let fused = fused?;
+    println!(
+        "kernels: {} (packed weights up to 128 rows, gemm beyond)",
+        moodtracker_kernels::isa_in_use()
+    );
     for (title, model) in [
         ("fused CPU kernels (the service's CPU path)", fused.as_ref()),
         (
@@ -81,6 +85,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ] {
         report(title, model)?;
+    }
+    // The same path with every product on gemm, as before the packed weights: old and new in
+    // one run.
+    moodtracker_kernels::use_packed_weights(false);
+    report(
+        "gemm-only fused kernels (before packed weights)",
+        fused.as_ref(),
+    )?;
+    moodtracker_kernels::use_packed_weights(true);
+    // What a CPU without AVX-512 gets, measured here: the model loaded (and its weights
+    // packed) under the cap.
+    if moodtracker_kernels::isa_in_use() == "avx512" {
+        moodtracker_kernels::cap_isa(moodtracker_kernels::Isa::Avx2);
+        write_model(&dir)?;
+        let capped = load(true);
+        std::fs::remove_dir_all(&dir)?;
+        report("AVX2-capped fused kernels", capped?.as_ref())?;
+        moodtracker_kernels::cap_isa(moodtracker_kernels::Isa::Native);
     }
     // The other model every journal entry goes through, as bundled.
     let lstm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/lstm-sentiment");

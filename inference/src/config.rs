@@ -10,6 +10,7 @@
 //! | `INFERENCE_DEVICE` | `cpu` | `cpu`, `cuda` or `cuda:N` (CUDA needs the `cuda` feature) |
 //! | `INFERENCE_THREADS` | the CPUs the process may use | threads a CPU forward pass spreads over |
 //! | `INFERENCE_CPU_KERNELS` | `true` | `false`: candle's op-by-op path on the CPU too (A/B, triage) |
+//! | `INFERENCE_CPU_ISA` | `native` | `native` or `avx2`: cap the CPU kernels at AVX2 on an AVX-512 CPU (to measure what AVX2-only nodes get) |
 //! | `INFERENCE_DTYPE` | `f32` | `f32`, `f16` or `bf16`: the weights' and activations' type (f16/bf16 need candle's path) |
 //! | `INFERENCE_MAX_BATCH_SIZE` | `32` | texts in one forward pass |
 //! | `INFERENCE_MAX_BATCH_TOKENS` | `16384` | padded tokens (texts x longest) in one forward pass |
@@ -80,6 +81,8 @@ pub struct Config {
     /// Run CPU forward passes on the fused kernels (default); `false` keeps candle's op-by-op
     /// path, the GPU's, on the CPU as well: for comparing the two or ruling the kernels out.
     pub cpu_kernels: bool,
+    /// The widest instruction set the CPU kernels use (`INFERENCE_CPU_ISA`).
+    pub cpu_isa: moodtracker_kernels::Isa,
     /// The weights' and activations' floating-point type. f16 and bf16 halve the memory and
     /// use a GPU's tensor cores; the fused CPU kernels compute in f32 only.
     pub dtype: DType,
@@ -126,6 +129,7 @@ struct Raw {
     device: Option<String>,
     threads: Option<String>,
     cpu_kernels: Option<String>,
+    cpu_isa: Option<String>,
     dtype: Option<String>,
     max_batch_size: Option<String>,
     max_batch_tokens: Option<String>,
@@ -196,6 +200,7 @@ impl Config {
                 .map(|n| positive("INFERENCE_THREADS", Some(n), 1))
                 .transpose()?,
             cpu_kernels: parse("INFERENCE_CPU_KERNELS", raw.cpu_kernels, true)?,
+            cpu_isa: parse_isa(raw.cpu_isa.as_deref())?,
             dtype: parse_dtype(raw.dtype.as_deref())?,
             batch: BatchLimits {
                 max_batch_size: positive("INFERENCE_MAX_BATCH_SIZE", raw.max_batch_size, 32)?,
@@ -309,6 +314,17 @@ fn parse_device(value: &str) -> Result<DeviceSpec, Error> {
     Ok(spec)
 }
 
+/// `native` (the default) or `avx2`.
+fn parse_isa(value: Option<&str>) -> Result<moodtracker_kernels::Isa, Error> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("native") => Ok(moodtracker_kernels::Isa::Native),
+        Some("avx2") => Ok(moodtracker_kernels::Isa::Avx2),
+        Some(other) => Err(config_error(format!(
+            "INFERENCE_CPU_ISA must be native or avx2, not {other:?}"
+        ))),
+    }
+}
+
 /// `f32` (the default), `f16` or `bf16`.
 fn parse_dtype(value: Option<&str>) -> Result<DType, Error> {
     match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
@@ -378,6 +394,7 @@ mod tests {
         );
         assert_eq!(config.device, DeviceSpec::Cpu);
         assert_eq!((config.threads, config.cpu_kernels), (None, true));
+        assert_eq!(config.cpu_isa, moodtracker_kernels::Isa::Native);
         assert_eq!(config.dtype, DType::F32);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.valences, None);
@@ -486,6 +503,14 @@ mod tests {
         assert!(config(&[("INFERENCE_THREADS", "0")]).is_err());
         assert!(config(&[("INFERENCE_MAX_EXPLAIN_WORDS", "0")]).is_err());
         assert!(config(&[("INFERENCE_CPU_KERNELS", "maybe")]).is_err());
+        let err = config(&[("INFERENCE_CPU_ISA", "sse9")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("INFERENCE_CPU_ISA must be native or avx2"),
+            "{err}"
+        );
+        let capped = config(&[("INFERENCE_CPU_ISA", "AVX2")]).unwrap();
+        assert_eq!(capped.cpu_isa, moodtracker_kernels::Isa::Avx2);
         assert!(config(&[("INFERENCE_VALENCES", "negative")]).is_err());
         assert!(config(&[("INFERENCE_VALENCES", "negative=high")]).is_err());
         assert!(config(&[("LOG_FORMAT", "xml")]).is_err());

@@ -33,7 +33,14 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), Error> {
     let threads = moodtracker_kernels::init_threads(config.threads);
-    tracing::info!(threads, "compute threads for CPU forward passes");
+    // Before any model loads: dense layers pack their weights for the kernel this allows.
+    moodtracker_kernels::cap_isa(config.cpu_isa);
+    let isa = moodtracker_kernels::isa_in_use();
+    tracing::info!(
+        threads,
+        isa,
+        "compute threads and instruction set for CPU forward passes"
+    );
     let grpc = bind(config.grpc_addr, "INFERENCE_GRPC_ADDR").await?;
     let metrics = bind(config.metrics_addr, "INFERENCE_METRICS_ADDR").await?;
     run(config, grpc, metrics, shutdown_signal()).await

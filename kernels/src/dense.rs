@@ -1,5 +1,6 @@
 //! Dense (fully connected) layers: `x Wᵀ` through the `gemm` crate, with the weight transposed
-//! once at load so the product streams it row by row. The bias is left to the caller, which
+//! once at load so the product streams it row by row; and, for products of few rows (one
+//! short text), through micro-kernels on weights packed once at load (`packed.rs`). The bias is left to the caller, which
 //! folds it into the element-wise pass that follows (activation or LayerNorm) instead of paying
 //! a pass of its own; [`Dense::forward`] adds it for callers with no such pass.
 
@@ -9,6 +10,7 @@ use gemm::Parallelism;
 
 use rayon::prelude::*;
 
+use crate::packed::{Kernel, Panels};
 use crate::par::{self, SharedMut};
 
 /// A `torch.nn.Linear(inputs, outputs)`.
@@ -16,6 +18,9 @@ use crate::par::{self, SharedMut};
 pub struct Dense {
     /// The weight transposed: `inputs` rows of `outputs`, row-major.
     weight_t: Vec<f32>,
+    /// The same weight packed for the CPU's micro-kernel (none off x86-64 or without AVX2).
+    /// It doubles the layer's memory; the few-row products it serves are the interactive path.
+    panels: Option<Panels>,
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
@@ -26,8 +31,11 @@ impl Dense {
     pub fn new(weight: &[f32], bias: Vec<f32>, outputs: usize, inputs: usize) -> Self {
         assert_eq!(weight.len(), outputs * inputs, "weight shape");
         assert_eq!(bias.len(), outputs, "bias length");
+        let weight_t = transpose(weight, outputs, inputs);
+        let panels = Kernel::best().map(|k| Panels::pack(&weight_t, inputs, outputs, k));
         Self {
-            weight_t: transpose(weight, outputs, inputs),
+            weight_t,
+            panels,
             bias,
             inputs,
             outputs,
@@ -73,6 +81,10 @@ impl Dense {
         if m == 0 || n == 0 {
             return out;
         }
+        if let Some(panels) = self.packed_for(m, &cols) {
+            panels.matmul(x, m, cols, &mut out);
+            return out;
+        }
         let threads = crate::threads();
         if m <= SPLIT_COLUMNS_UP_TO && threads > 1 && m * n * k >= 64 * 64 * 64 {
             // Few rows: give each thread its own slice of the columns, a multiple of the widest
@@ -109,6 +121,17 @@ impl Dense {
 }
 
 impl Dense {
+    /// The packed panels, when they serve a product of `m` rows over `cols`: few rows, the
+    /// kernel they were packed for still allowed (see [`crate::cap_isa`]), aligned columns.
+    fn packed_for(&self, m: usize, cols: &Range<usize>) -> Option<&Panels> {
+        let panels = self.panels.as_ref()?;
+        let usable = PACKED.load(std::sync::atomic::Ordering::Relaxed)
+            && m <= PACKED_UP_TO
+            && Kernel::best() == Some(panels.kernel())
+            && panels.aligned(cols);
+        usable.then_some(panels)
+    }
+
     /// `dst[r][c] = Σ_i x[r][i] · W[first + c][i]` for `r < m`, `c < width`; `dst` rows are
     /// `dst_stride` apart. `parallelism` is gemm's own split (none inside a task that is
     /// already one of several).
@@ -167,6 +190,16 @@ pub(crate) fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         }
     }
     t
+}
+
+/// Up to this many rows, [`Dense::matmul`] runs on the packed panels rather than `gemm`.
+const PACKED_UP_TO: usize = 128;
+
+/// Off only through [`crate::use_packed_weights`].
+static PACKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub(crate) fn set_packed(on: bool) {
+    PACKED.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Up to this many rows, [`Dense::matmul`] splits the columns between threads itself: gemm's
@@ -235,5 +268,32 @@ mod tests {
             }
         }
         assert!(dense.forward(&[]).is_empty());
+    }
+
+    /// A layer built under the AVX2 cap packs for the AVX2 kernel and computes the same; the
+    /// cap is lifted after. (Other tests running meanwhile stay correct: a layer whose panels
+    /// the cap disallows falls back to gemm.)
+    #[test]
+    fn a_layer_built_under_the_avx2_cap_matches_the_definition() {
+        let (inputs, outputs, rows) = (96, 64, 16);
+        let weight = pseudo_random(outputs * inputs, 4, 1.0);
+        crate::cap_isa(crate::Isa::Avx2);
+        let in_use = crate::isa_in_use();
+        let dense = Dense::new(&weight, vec![0.0; outputs], outputs, inputs);
+        let x = pseudo_random(rows * inputs, 5, 1.0);
+        let got = dense.forward(&x);
+        crate::cap_isa(crate::Isa::Native);
+        assert_ne!(in_use, "avx512");
+        if let Some(panels) = &dense.panels {
+            assert_eq!(panels.kernel(), Kernel::Avx2);
+        }
+        for r in 0..rows {
+            for o in 0..outputs {
+                let want: f32 = (0..inputs)
+                    .map(|i| x[r * inputs + i] * weight[o * inputs + i])
+                    .sum();
+                assert!((got[r * outputs + o] - want).abs() < 1e-3, "[{r},{o}]");
+            }
+        }
     }
 }

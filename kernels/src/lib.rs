@@ -26,6 +26,7 @@ pub mod dense;
 pub mod lstm;
 pub mod math;
 pub mod norm;
+mod packed;
 mod par;
 
 pub use activation::Activation;
@@ -67,6 +68,44 @@ pub fn init_threads(count: Option<usize>) -> usize {
     // An error only means the global pool already exists; its size is reported below.
     let _ = pool.build_global();
     threads()
+}
+
+/// The widest instruction set the kernels may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Isa {
+    /// The widest the CPU has: AVX-512 where present, else AVX2 and FMA, else baseline x86-64.
+    #[default]
+    Native,
+    /// At most AVX2 and FMA, even on an AVX-512 CPU: to measure, on one machine, what a CPU
+    /// without AVX-512 gets (`gemm`, used for products of many rows, still picks its own).
+    Avx2,
+}
+
+/// Caps the instruction set of every kernel from now on. Dense layers built before keep the
+/// panels they packed and use them only while the cap still allows their kernel, so set the
+/// cap before loading a model (the service does, from `INFERENCE_CPU_ISA`).
+pub fn cap_isa(isa: Isa) {
+    simd::set_cap_at_avx2(isa == Isa::Avx2);
+}
+
+/// Turns the packed-weight micro-kernels on (the default) or off, leaving every product to
+/// `gemm` as before they existed: for benchmarks that show both in one run.
+pub fn use_packed_weights(on: bool) {
+    dense::set_packed(on);
+}
+
+/// The instruction set the kernels use now: `"avx512"`, `"avx2"` or `"baseline"`.
+pub fn isa_in_use() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if simd::has_v4() {
+            return "avx512";
+        }
+        if simd::has_v3() {
+            return "avx2";
+        }
+    }
+    "baseline"
 }
 
 /// Threads the kernels spread work over: the rayon pool's, which `gemm` also uses.

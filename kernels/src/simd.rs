@@ -36,20 +36,49 @@ macro_rules! multiversion {
     };
 }
 
-/// AVX-512 (F, VL, BW, DQ) with AVX2 and FMA.
+/// AVX-512 (F, VL, BW, DQ) with AVX2 and FMA, unless [`crate::cap_isa`] capped the kernels at
+/// AVX2.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn has_v4() -> bool {
-    use std::arch::is_x86_feature_detected as has;
-    has!("avx512f") && has!("avx512vl") && has!("avx512bw") && has!("avx512dq") && has_v3()
+    !capped_at_avx2() && detected_v4()
 }
 
 /// AVX2 and FMA (x86-64-v3's vector part).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn has_v3() -> bool {
+    detected_v3()
+}
+
+/// What the CPU reports for [`has_v4`], ignoring the cap.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn detected_v4() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    has!("avx512f") && has!("avx512vl") && has!("avx512bw") && has!("avx512dq") && detected_v3()
+}
+
+/// What the CPU reports for [`has_v3`].
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn detected_v3() -> bool {
     use std::arch::is_x86_feature_detected as has;
     has!("avx2") && has!("fma") && has!("f16c")
+}
+
+/// Set by [`crate::cap_isa`]: AVX-512 left unused even where the CPU has it.
+static CAP_AT_AVX2: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline]
+fn capped_at_avx2() -> bool {
+    CAP_AT_AVX2.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Caps (or uncaps) the kernels at AVX2; see [`crate::cap_isa`].
+pub(crate) fn set_cap_at_avx2(capped: bool) {
+    CAP_AT_AVX2.store(capped, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Fixed-width accumulators LLVM keeps in vector registers: summing into 16 lanes reorders the

@@ -226,7 +226,11 @@ async fn profile_json(state: &AppState, account: &UserRow) -> ApiResult<Value> {
     user["bio"] = json!(account.bio);
     user["timezone"] = json!(account.timezone);
     let zone = zone::stored_timezone(&account.timezone);
-    user["streak"] = json!(analytics::streak(facts.iter().map(|f| f.at), Utc::now(), zone));
+    user["streak"] = json!(analytics::streak(
+        facts.iter().map(|f| f.at),
+        Utc::now(),
+        zone
+    ));
     user["totalEntries"] = json!(entries.len());
     user["averageMood"] = json!(analytics::average_mood(facts.iter()).unwrap_or(0.0));
     Ok(user)

@@ -133,10 +133,17 @@ async fn streaks_follow_the_persons_time_zone(backend: Backend) {
 /// The `streak` of the profile, the dashboard and the journal analytics, in that order.
 async fn contract_streaks(app: &TestApp, user: &Session) -> [Value; 3] {
     let profile = app
-        .get_json(&format!("/api/users/{}/profile", user.user_id), Some(&user.token))
+        .get_json(
+            &format!("/api/users/{}/profile", user.user_id),
+            Some(&user.token),
+        )
         .await;
-    let dashboard = app.get_json("/api/dashboard/stats", Some(&user.token)).await;
-    let analytics = app.get_json("/api/journal/analytics", Some(&user.token)).await;
+    let dashboard = app
+        .get_json("/api/dashboard/stats", Some(&user.token))
+        .await;
+    let analytics = app
+        .get_json("/api/journal/analytics", Some(&user.token))
+        .await;
     [
         profile["user"]["streak"].clone(),
         dashboard["current_streak"].clone(),
