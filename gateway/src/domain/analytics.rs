@@ -368,10 +368,11 @@ mod tests {
 
     #[test]
     fn streak_days_are_the_persons_own() {
-        // 01:30 UTC on the 17th is still the 16th in New York, so "today" there is the 16th;
-        // entries at 02:00 UTC on the 16th and 17th are the evenings of the 15th and the 16th.
+        // 01:30 UTC on the 17th is still the 16th in New York, so "today" there is the 16th.
+        // Entries at 02:00 UTC on the 17th and 20:00 UTC on the 15th fall on the 17th and the
+        // 15th in UTC (a gap), on the evening of the 16th and the afternoon of the 15th there.
         let now = at("2025-11-17T01:30:00Z");
-        let dates = ["2025-11-17T02:00:00Z", "2025-11-16T02:00:00Z"].map(at);
+        let dates = ["2025-11-17T02:00:00Z", "2025-11-15T20:00:00Z"].map(at);
         assert_eq!(streak(dates.into_iter(), now, Tz::UTC), 1);
         assert_eq!(streak(dates.into_iter(), now, Tz::America__New_York), 2);
     }
