@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
     let fused = fused?;
     println!(
-        "kernels: {} (packed weights up to 128 rows, gemm beyond)",
+        "kernels: {} (packed weights up to 1024 rows, gemm beyond)",
         moodtracker_kernels::isa_in_use()
     );
     for (title, model) in [
