@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::JsonBody,
     oauth::{self, OAuthConfig, OAuthError, VerifiedIdentity, google::GoogleVerifier},
-    routes::auth::{default_avatar, session},
+    routes::auth::{SessionResponse, default_avatar, session},
     state::AppState,
     store::{self, users},
 };
@@ -53,7 +53,7 @@ pub async fn google(
     State(state): State<AppState>,
     Extension(providers): Extension<Arc<Providers>>,
     JsonBody(body): JsonBody<Option<Value>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let credential = string_field(body.as_ref(), "credential")
         .ok_or_else(|| ApiError::bad_request("No credential provided"))?;
     let identity = providers.google.verify(&credential).await;
@@ -69,7 +69,7 @@ pub async fn github(
     State(state): State<AppState>,
     Extension(providers): Extension<Arc<Providers>>,
     JsonBody(body): JsonBody<Option<Value>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let code = string_field(body.as_ref(), "code")
         .ok_or_else(|| ApiError::bad_request("Authorization code is required"))?;
     let identity = oauth::github::sign_in(&providers.client, &providers.config, &code).await;
@@ -87,7 +87,7 @@ async fn finish(
     state: &AppState,
     identity: Result<VerifiedIdentity, OAuthError>,
     method: &'static str,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let identity = match identity {
         Ok(identity) => identity,
         Err(e) => {
