@@ -44,9 +44,29 @@ pub fn router(config: &Config) -> Router<AppState> {
         .layer(Extension(Arc::new(providers)))
 }
 
+/// `POST /api/auth/google` body.
+#[allow(dead_code)] // documents the field `string_field` reads
+#[derive(Debug, utoipa::ToSchema)]
+pub struct GoogleRequest {
+    /// The Google ID token `@react-oauth/google` hands the frontend.
+    #[schema(pattern = r"\S")]
+    pub credential: String,
+}
+
+/// `POST /api/auth/github` body.
+#[allow(dead_code)] // documents the fields `string_field` reads
+#[derive(Debug, utoipa::ToSchema)]
+pub struct GithubRequest {
+    /// The authorization code GitHub redirected back with.
+    #[schema(pattern = r"\S")]
+    pub code: String,
+    /// Ignored (the frontend checks it).
+    pub state: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/auth/google", tag = "auth",
-    request_body(content = Object, description = "{\"credential\": a Google ID token}"),
-    responses((status = 200, description = "{success, token, refresh_token, user}"),
+    request_body = GoogleRequest,
+    responses((status = 200, body = SessionResponse, description = "Signed in; the account is made on first sign-in"),
               (status = 400, description = "No credential, or an invalid, expired, wrongly addressed or unverified one"),
               (status = 503, description = "Google sign-in not configured, or Google unreachable")))]
 pub async fn google(
@@ -61,8 +81,8 @@ pub async fn google(
 }
 
 #[utoipa::path(post, path = "/api/auth/github", tag = "auth",
-    request_body(content = Object, description = "{\"code\": the authorization code, \"state\"?: ignored}"),
-    responses((status = 200, description = "{success, token, refresh_token, user}"),
+    request_body = GithubRequest,
+    responses((status = 200, body = SessionResponse, description = "Signed in; the account is made on first sign-in"),
               (status = 400, description = "No code, or a code GitHub refuses, or no verified primary email"),
               (status = 503, description = "GitHub sign-in not configured, or GitHub unreachable")))]
 pub async fn github(
