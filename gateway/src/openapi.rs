@@ -25,6 +25,7 @@ mod responses;
         routes::predict::predict_roberta, routes::predict::predict_lstm,
         routes::predict::predict_both, routes::predict::analyze_csv,
         routes::explain::explain_text, routes::explain::explain_entry,
+        routes::health::health,
     ),
     components(schemas(
         ErrorBody,
