@@ -78,7 +78,17 @@ fi
 
 cargo build --locked -p moodtracker-inference --bin moodtracker-inference \
   -p moodtracker-gateway --bin moodtracker-gateway
-BIN="$CARGO_TARGET_DIR/debug"
+# Copied at once: a target directory shared with other checkouts may hold another build of the
+# same binaries a moment later.
+BIN="$WORK/bin"
+mkdir -p "$BIN"
+cp "$CARGO_TARGET_DIR/debug/moodtracker-inference" "$CARGO_TARGET_DIR/debug/moodtracker-gateway" "$BIN/"
+
+# A provider that refuses every Google and GitHub sign-in (none is reachable from CI).
+OAUTH_PORT="$(free_port)"
+"$VENV/bin/python" scripts/contract/fake_oauth.py "$OAUTH_PORT" &
+PIDS+=("$!")
+OAUTH="http://127.0.0.1:$OAUTH_PORT"
 
 # One inference service for both runs.
 INFERENCE_PORT="$(free_port)"
@@ -112,6 +122,9 @@ start_gateway() {
     JWT_SECRET_KEY="contract-run-$RANDOM$RANDOM-0123456789abcdef-0123456789" \
     JWT_EXPIRATION_MINUTES=60 PORT="$port" HOST=127.0.0.1 DATABASE_URL="$1" \
     INFERENCE_URL="http://127.0.0.1:$INFERENCE_PORT" METRICS_ADDR="127.0.0.1:$(free_port)" \
+    GOOGLE_CLIENT_ID=contract-run GOOGLE_JWKS_URL="$OAUTH/jwks" \
+    GITHUB_CLIENT_ID=contract-run GITHUB_CLIENT_SECRET=contract-run-secret \
+    GITHUB_TOKEN_URL="$OAUTH/token" GITHUB_API_URL="$OAUTH" \
     LOG_LEVEL=warn "$BIN/moodtracker-gateway" >>"$WORK/gateway.log" 2>&1 &
   PIDS+=("$!")
   local url="http://127.0.0.1:$port"
@@ -122,11 +135,12 @@ start_gateway() {
   echo "$url"
 }
 
-# Registers a user and prints its access token.
+# Registers a user and prints its access token and id.
 register() {
   curl -fsS -X POST -H 'Content-Type: application/json' \
     -d "{\"firstName\":\"Contract\",\"lastName\":\"Run\",\"email\":\"contract-$RANDOM@example.com\",\"password\":\"contract-password\"}" \
-    "$1/api/auth/register" | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+    "$1/api/auth/register" |
+    "$VENV/bin/python" -c 'import json,sys; b=json.load(sys.stdin); print(b["token"], b["user"]["id"])'
 }
 
 # schemathesis over the whole document, as the registered user. Left out, with the reason:
@@ -139,7 +153,7 @@ fuzz() {
   local seed=()
   [ -n "${API_CONTRACT_SEED:-}" ] && seed=(--seed "$API_CONTRACT_SEED")
   log "schemathesis on $name: $EXAMPLES examples per operation"
-  "$VENV/bin/schemathesis" run "$url/api/openapi.json" \
+  "$VENV/bin/schemathesis" --config-file scripts/contract/schemathesis.toml run "$url/api/openapi.json" \
     --checks all --max-examples "$EXAMPLES" "${seed[@]}" \
     -H "Authorization: Bearer $token" \
     --exclude-path /api/auth/logout \
@@ -163,7 +177,9 @@ for backend in $BACKENDS; do
     *) log "unknown backend $backend"; exit 2 ;;
   esac
   url="$(start_gateway "$db_url")"
-  token="$(register "$url")"
+  read -r token user_id < <(register "$url")
+  "$VENV/bin/python" scripts/contract/seed.py "$url" "$token"
+  export CONTRACT_USER_ID="$user_id"
   fuzz "$url" "$token" "$backend" || { failed=1; log "FAILED on $backend"; }
   if [ "${API_CONTRACT_CLIENT:-1}" != 0 ] && [ "$backend" = sqlite ]; then
     scripts/contract/client.sh "$VENV" "$url" "$WORK/client" || { failed=1; log "the generated client's journey FAILED"; }

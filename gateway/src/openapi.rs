@@ -68,6 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi()
         .merge_from(routes::features::FeaturesDoc::openapi())
         .merge_from(routes::history::HistoryDoc::openapi());
+    routes::history::document_calendar_years(&mut doc);
     responses::add_common_responses(&mut doc);
     doc
 }

@@ -76,6 +76,7 @@ impl ModelChoice {
 pub struct ExplainRequest {
     /// The text: 1 to 5000 characters, not only whitespace, at most the inference service's
     /// word limit (128 words by default).
+    #[schema(pattern = r"\S", min_length = 1, max_length = 5000)]
     pub text: String,
     /// Which models explain it (default `both`).
     #[serde(default)]

@@ -64,17 +64,25 @@ pub fn router() -> Router<AppState> {
 
 /// Query of `GET /api/journal/entries`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
-    /// 1-based page (default 1).
+    /// 1-based page (default 1); `(page - 1) * per_page` must fit a 64-bit integer.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Entries per page (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
-    /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339.
+    /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339 (before the year 10000).
+    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
     pub from: Option<String>,
-    /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339.
+    /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339; not before
+    /// `from`.
+    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
     pub to: Option<String>,
-    /// Search: entries whose text has every word (any case, word stems), best match first.
+    /// Search: entries whose text has every word (any case, word stems), best match first. At
+    /// most 200 characters and 20 words (runs of letters and digits).
+    #[param(max_length = 200, pattern = r"^([\W_]*([^\W_]+([\W_]+|$)){1,20})?$")]
     pub q: Option<String>,
 }
 

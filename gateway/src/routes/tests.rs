@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
 
 /// `?language=en|my`. Only English exists; every value is served in English.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct LanguageQuery {
     /// `en` or `my`; anything else, and `my` for now, falls back to English.
@@ -52,6 +53,7 @@ pub struct LanguageQuery {
 
 /// `?test_id=` of the history route; a value that is not an id is ignored.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct HistoryQuery {
     pub test_id: Option<String>,
@@ -70,7 +72,7 @@ pub async fn list_tests(QueryParams(_language): QueryParams<LanguageQuery>) -> J
     })
 }
 
-#[utoipa::path(get, path = "/api/tests/{id}", tag = "tests", params(("id" = i64, Path, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10"), LanguageQuery),
+#[utoipa::path(get, path = "/api/tests/{id}", tag = "tests", params(("id" = i64, Path, minimum = 1, maximum = 4, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10"), LanguageQuery),
     responses((status = 200, body = TestDetail),
               (status = 404, description = "Test not found")))]
 pub async fn get_test(
@@ -114,7 +116,8 @@ pub async fn get_test(
 }
 
 #[utoipa::path(post, path = "/api/tests/{id}/submit", tag = "tests", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Test id")), request_body = SubmitRequest,
+    params(("id" = i64, Path, minimum = 1, maximum = 4, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10")),
+    request_body = SubmitRequest,
     responses((status = 200, body = SubmitResponse),
               (status = 400, description = "Answers missing, incomplete, repeated or out of range; nothing stored"),
               (status = 401, description = "No valid token"), (status = 404, description = "Test not found")))]

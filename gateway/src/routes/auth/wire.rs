@@ -9,7 +9,7 @@ use crate::store::users::UserRow;
 /// `POST /api/auth/register` body, as the frontend sends it. A legacy client may send a single
 /// `name` (split at its first space) instead of `firstName` and `lastName`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     /// Trimmed and lowercased; one `@` with something on both sides, at most 254 characters.
     #[schema(required = true, format = "email", max_length = 254, value_type = String)]
@@ -19,10 +19,9 @@ pub struct RegisterRequest {
     /// At least one character that is not whitespace.
     #[schema(required = true, pattern = r"\S", max_length = 100, value_type = String)]
     pub first_name: Option<String>,
-    #[schema(max_length = 100, value_type = String)]
+    #[schema(max_length = 100)]
     pub last_name: Option<String>,
     /// The frontend's ui-avatars URL; ignored (the server makes its own).
-    #[schema(value_type = String)]
     pub avatar: Option<String>,
     #[schema(ignore)]
     pub name: Option<String>,
@@ -30,7 +29,6 @@ pub struct RegisterRequest {
 
 /// `POST /api/auth/login` body.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
 pub struct LoginRequest {
     /// Compared trimmed and lowercased.
     #[schema(required = true, pattern = r"\S", value_type = String)]
@@ -41,7 +39,6 @@ pub struct LoginRequest {
 
 /// `POST /api/auth/refresh` and `/api/auth/logout` body.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
 pub struct RefreshRequest {
     /// The `refresh_token` of a sign-in or of the last refresh.
     #[schema(required = true, pattern = r"\S", value_type = String)]

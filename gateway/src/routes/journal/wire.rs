@@ -37,10 +37,10 @@ pub struct NewEntry {
     pub self_mood: Option<i64>,
 }
 
-/// `PATCH /api/journal/entries/{id}` body: at least one field; a new text is scored anew.
+/// `PATCH /api/journal/entries/{id}` body: at least one of these fields; a new text is scored
+/// anew.
 #[allow(dead_code)] // documents the body the handler reads field by field
 #[derive(Debug, utoipa::ToSchema)]
-#[schema(min_properties = 1)]
 pub struct EntryPatch {
     #[schema(pattern = r"\S", min_length = 1, max_length = 5000)]
     pub text: Option<String>,

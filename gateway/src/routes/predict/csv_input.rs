@@ -2,7 +2,7 @@
 //! dropping empty rows, and shaping each row's result (contract §2.13).
 
 use axum::extract::multipart::Multipart;
-use super::wire::{AnalysedRow, CsvSummary, Distribution, FailedRow, RowResult};
+use super::wire::{AnalysedRow, CsvSummary, CsvDistribution, FailedRow, RowResult};
 use crate::{domain::sentiment::Sentiment, error::ApiError, scoring::Scored};
 
 /// The largest file accepted: 10 MiB.
@@ -157,7 +157,7 @@ pub fn summary(column: &str, results: Vec<RowResult>) -> CsvSummary {
         total_entries: results.len(),
         column_used: column.to_owned(),
         text_column: column.to_owned(),
-        sentiment_distribution: Distribution {
+        sentiment_distribution: CsvDistribution {
             positive: count(Sentiment::Positive),
             neutral: count(Sentiment::Neutral),
             negative: count(Sentiment::Negative),

@@ -17,8 +17,9 @@ pub struct TextRequest {
 #[allow(dead_code)] // documents the form `csv_input::read_file` reads
 #[derive(Debug, utoipa::ToSchema)]
 pub struct CsvUpload {
-    /// A .csv of at most 10 MiB and 1000 rows; the first text-like column is analysed.
-    #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+    /// A file named `*.csv`, of at most 10 MiB and 1000 rows; the first text-like column is
+    /// analysed.
+    #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
 }
 
@@ -48,14 +49,14 @@ pub struct CsvSummary {
     pub column_used: String,
     /// The same as `column_used`.
     pub text_column: String,
-    pub sentiment_distribution: Distribution,
+    pub sentiment_distribution: CsvDistribution,
     /// One per row with text, in file order.
     pub results: Vec<RowResult>,
 }
 
 /// Rows per sentiment.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Distribution {
+pub struct CsvDistribution {
     #[serde(rename = "Positive")]
     pub positive: usize,
     #[serde(rename = "Neutral")]

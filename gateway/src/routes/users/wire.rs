@@ -40,8 +40,8 @@ pub struct ProfileUpdate {
 #[allow(dead_code)] // documents the body `profile::apply` reads field by field
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProfileSettings {
-    /// The frontend's own settings (at most 8 KiB of JSON), stored as sent.
-    #[schema(value_type = Object, additional_properties = true)]
+    /// The frontend's own settings (at most 8 KiB of JSON), stored as sent; null keeps them.
+    #[schema(value_type = Object, additional_properties = true, nullable)]
     pub preferences: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
