@@ -110,8 +110,8 @@ postgres_database() {
   return 1
 }
 
-# Starts the gateway on DATABASE_URL=$1 and prints its base URL once it is ready and both
-# models answer through it.
+# Starts the gateway on DATABASE_URL=$1 and sets GATEWAY_URL and GATEWAY_PID once it is ready
+# and both models answer through it (not in a subshell: the PID must reach the cleanup).
 start_gateway() {
   local port; port="$(free_port)"
   # Rate limits stay on (their 429 is part of the contract) but 1000 times the production
@@ -126,13 +126,14 @@ start_gateway() {
     GITHUB_CLIENT_ID=contract-run GITHUB_CLIENT_SECRET=contract-run-secret \
     GITHUB_TOKEN_URL="$OAUTH/token" GITHUB_API_URL="$OAUTH" \
     LOG_LEVEL=warn "$BIN/moodtracker-gateway" >>"$WORK/gateway.log" 2>&1 &
-  PIDS+=("$!")
+  GATEWAY_PID="$!"
+  PIDS+=("$GATEWAY_PID")
   local url="http://127.0.0.1:$port"
   wait_for 60 "$url/readyz" || { log "the gateway never became ready"; tail -n 30 "$WORK/gateway.log" >&2; return 1; }
   wait_for 120 -X POST -H 'Content-Type: application/json' -d '{"text":"warming up"}' \
     "$url/api/predict/both" ||
     { log "inference never answered through the gateway"; tail -n 30 "$WORK/inference.log" >&2; return 1; }
-  echo "$url"
+  GATEWAY_URL="$url"
 }
 
 # Registers a user and prints its access token and id.
@@ -176,7 +177,8 @@ for backend in $BACKENDS; do
       db_url="postgres://$PG_USER@127.0.0.1:5432/$db" ;;
     *) log "unknown backend $backend"; exit 2 ;;
   esac
-  url="$(start_gateway "$db_url")"
+  start_gateway "$db_url"
+  url="$GATEWAY_URL"
   read -r token user_id < <(register "$url")
   "$VENV/bin/python" scripts/contract/seed.py "$url" "$token"
   export CONTRACT_USER_ID="$user_id"
@@ -184,7 +186,7 @@ for backend in $BACKENDS; do
   if [ "${API_CONTRACT_CLIENT:-1}" != 0 ] && [ "$backend" = sqlite ]; then
     scripts/contract/client.sh "$VENV" "$url" "$WORK/client" || { failed=1; log "the generated client's journey FAILED"; }
   fi
-  kill "${PIDS[-1]}" 2>/dev/null || true
+  kill "$GATEWAY_PID" 2>/dev/null || true
 done
 if [ "$failed" != 0 ]; then
   log "gateway log tail:"; tail -n 40 "$WORK/gateway.log" >&2

@@ -9,7 +9,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 rm -rf "$work" && mkdir -p "$work"
 curl -fsS "$url/api/openapi.json" -o "$work/openapi.json"
 (cd "$work" && "$venv/bin/openapi-python-client" generate --path openapi.json \
-  --output-path client --meta none --overwrite) >"$work/generate.log" 2>&1 ||
+  --output-path client --meta none --overwrite --config "$here/client-config.yaml") \
+  >"$work/generate.log" 2>&1 ||
   { cat "$work/generate.log" >&2; echo "api-contract: openapi-python-client could not generate a client" >&2; exit 1; }
 # Warnings mean a part of the document the generator could not turn into code.
 if grep -qi "warning\|error" "$work/generate.log"; then

@@ -41,6 +41,7 @@ pub struct ProfileUpdate {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProfileSettings {
     /// The frontend's own settings (at most 8 KiB of JSON), stored as sent; null keeps them.
+    #[serde(default)]
     #[schema(value_type = Object, additional_properties = true, nullable)]
     pub preferences: Option<serde_json::Map<String, serde_json::Value>>,
 }
