@@ -61,12 +61,20 @@ fn add_shared_statuses(path: &str, operation: &mut Operation) {
         "Malformed request: an unreadable body or parameter, or a NUL character in one",
         has_body || has_params,
     );
-    add("401", "Missing, invalid, expired or revoked access token", secured);
+    add(
+        "401",
+        "Missing, invalid, expired or revoked access token",
+        secured,
+    );
     add("413", "Request body too large", has_body);
     add("415", "Wrong Content-Type for the body", has_body);
     add("408", "Request timed out", true);
     let limited = path != "/api/health";
-    add("429", "Rate limit exceeded; Retry-After says when to retry", limited);
+    add(
+        "429",
+        "Rate limit exceeded; Retry-After says when to retry",
+        limited,
+    );
     add("500", "Internal error (the body says nothing more)", true);
     add(
         "503",

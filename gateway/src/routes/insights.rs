@@ -19,8 +19,8 @@ use crate::{
     domain::{
         analytics::EntryFacts,
         assessments,
-        history::{self, checkin},
         coping::CopingStrategy,
+        history::{self, checkin},
         insights::{self, GENERAL_RECOMMENDATIONS, Insight, ResultSignal},
         sentiment::Sentiment,
     },

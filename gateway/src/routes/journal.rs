@@ -74,15 +74,19 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
     /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339 (before the year 10000).
-    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     pub from: Option<String>,
     /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339; not before
     /// `from`.
-    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     pub to: Option<String>,
     /// Search: entries whose text has every word (any case, word stems), best match first. At
     /// most 200 characters and 20 words (runs of letters and digits).
-    #[param(max_length = 200, pattern = r"^([\W_]*([^\W_]+([\W_]+|$)){1,20})?$")]
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 
@@ -152,7 +156,11 @@ pub async fn create_entry(
         success: true,
         entry_id: row.id,
         message: message.to_owned(),
-        ai_analysis: entry.analysis.sentiment_analysis.clone().unwrap_or(Value::Null),
+        ai_analysis: entry
+            .analysis
+            .sentiment_analysis
+            .clone()
+            .unwrap_or(Value::Null),
         entry,
     };
     Ok((StatusCode::CREATED, Json(body)))

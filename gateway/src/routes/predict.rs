@@ -29,7 +29,7 @@ mod csv_input;
 mod wire;
 
 pub use wire::{
-    AnalysedRow, BothResult, CsvSummary, CsvUpload, CsvDistribution, FailedRow, RowResult,
+    AnalysedRow, BothResult, CsvDistribution, CsvSummary, CsvUpload, FailedRow, RowResult,
     TextRequest,
 };
 

@@ -15,8 +15,8 @@ use serde_json::Value;
 mod wire;
 
 pub use wire::{
-    Question, ResponseOption, SubmitRequest, SubmitResponse, Submitted, TestDefinition,
-    TestDetail, TestList, TestResult, TestResults, TestSummary,
+    Question, ResponseOption, SubmitRequest, SubmitResponse, Submitted, TestDefinition, TestDetail,
+    TestList, TestResult, TestResults, TestSummary,
 };
 
 use crate::{

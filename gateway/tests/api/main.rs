@@ -7,6 +7,7 @@ mod assessments;
 mod balancing;
 mod cache;
 mod connection;
+mod contract;
 mod drills;
 mod errors;
 mod explain;

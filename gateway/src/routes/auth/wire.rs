@@ -1,8 +1,10 @@
 //! The requests and responses of `/api/auth/*` (and of the Google and GitHub sign-ins, which
 //! answer with the same session).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::store::users::UserRow;
 
@@ -92,8 +94,7 @@ pub struct ProfileView {
     pub avatar: String,
     pub bio: String,
     /// The frontend's own settings, stored as sent.
-    #[schema(value_type = Object, additional_properties = true)]
-    pub preferences: Map<String, Value>,
+    pub preferences: BTreeMap<String, Value>,
 }
 
 impl From<&UserRow> for UserView {

@@ -1,9 +1,9 @@
 //! The CSV upload of `/api/analyze/csv`: reading the multipart file, choosing the text column,
 //! dropping empty rows, and shaping each row's result (contract §2.13).
 
-use axum::extract::multipart::Multipart;
-use super::wire::{AnalysedRow, CsvSummary, CsvDistribution, FailedRow, RowResult};
+use super::wire::{AnalysedRow, CsvDistribution, CsvSummary, FailedRow, RowResult};
 use crate::{domain::sentiment::Sentiment, error::ApiError, scoring::Scored};
+use axum::extract::multipart::Multipart;
 
 /// The largest file accepted: 10 MiB.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;

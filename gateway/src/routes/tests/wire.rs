@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    domain::assessments::{
-        self, Answer, CATEGORY, CrisisSupport, Instrument, TraitScores,
-    },
+    domain::assessments::{self, Answer, CATEGORY, CrisisSupport, Instrument, TraitScores},
     store::results::ResultRow,
 };
 

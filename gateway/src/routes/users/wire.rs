@@ -26,7 +26,10 @@ pub struct ProfileUpdate {
     pub last_name: Option<String>,
     /// An `https://` URL, a `data:image/(png|jpeg|gif|webp);base64,` URL of at most 1 MB, or
     /// empty.
-    #[schema(pattern = r"^(|https://[^\s/?#]+[^\s]*|data:image/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/]{4})+)$", max_length = 2048)]
+    #[schema(
+        pattern = r"^(|https://[^\s/?#]+[^\s]*|data:image/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/]{4})+)$",
+        max_length = 2048
+    )]
     pub avatar: Option<String>,
     #[schema(max_length = 1000)]
     pub bio: Option<String>,
@@ -41,9 +44,7 @@ pub struct ProfileUpdate {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProfileSettings {
     /// The frontend's own settings (at most 8 KiB of JSON), stored as sent; null keeps them.
-    #[serde(default)]
-    #[schema(value_type = Object, additional_properties = true, nullable)]
-    pub preferences: Option<serde_json::Map<String, serde_json::Value>>,
+    pub preferences: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// `DELETE /api/users/me` body (may be empty for an account without a password).
