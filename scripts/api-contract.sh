@@ -72,7 +72,7 @@ trap cleanup EXIT
 PG_USER=postgres
 
 if ! install_tools; then
-  skip "python3 (with venv and pip) is needed to install schemathesis"
+  skip "could not install ${PIP_PKGS[*]} (needs python3 with venv and pip, and PyPI)"
   exit 0
 fi
 

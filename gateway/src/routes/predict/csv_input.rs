@@ -134,7 +134,7 @@ fn error_row(row: &Row, error: &'static str) -> RowResult {
 /// The result of an analysed row: RoBERTa's verdict overall, else the LSTM's.
 pub fn analysed(row: &Row, scored: &Scored) -> RowResult {
     let overall = scored.roberta.as_ref().or(scored.lstm.as_ref());
-    RowResult::Analysed(AnalysedRow {
+    RowResult::Analysed(Box::new(AnalysedRow {
         row: row.number,
         text: row.text.clone(),
         sentiment: overall.map(|r| r.sentiment),
@@ -145,7 +145,7 @@ pub fn analysed(row: &Row, scored: &Scored) -> RowResult {
             scored.roberta.as_ref(),
             scored.lstm.as_ref(),
         ),
-    })
+    }))
 }
 
 /// The response body for `results`.

@@ -69,7 +69,8 @@ pub struct CsvDistribution {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum RowResult {
-    Analysed(AnalysedRow),
+    /// Boxed: each model's result makes it four times the size of a failed row.
+    Analysed(Box<AnalysedRow>),
     Failed(FailedRow),
 }
 
