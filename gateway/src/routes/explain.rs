@@ -153,6 +153,7 @@ struct Explained {
         (status = 400, description = "Invalid text or model, or more words than the inference service explains"),
         (status = 429, description = "Rate limit exceeded, or inference overloaded"),
         (status = 503, description = "None of the asked-for models is loaded, or inference is unavailable"),
+        (status = 502, description = "Inference failed"),
         (status = 504, description = "Inference timed out")))]
 pub async fn explain_text(
     State(state): State<AppState>,
@@ -185,6 +186,7 @@ pub async fn explain_text(
         (status = 404, description = "Not the caller's entry"),
         (status = 429, description = "Rate limit exceeded, or inference overloaded"),
         (status = 503, description = "No model is loaded, or inference is unavailable"),
+        (status = 502, description = "Inference failed"),
         (status = 504, description = "Inference timed out")))]
 pub async fn explain_entry(
     State(state): State<AppState>,

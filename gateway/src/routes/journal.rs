@@ -123,7 +123,8 @@ pub async fn list_entries(
 #[utoipa::path(post, path = "/api/journal/entries", tag = "journal", security(("bearer" = [])),
     request_body = NewEntry,
     responses((status = 201, description = "Saved; scored, or pending when inference is unavailable", body = Created),
-              (status = 400, description = "Invalid text, tags, date or self_mood"), (status = 401, description = "No valid token")))]
+              (status = 400, description = "Invalid text, tags, date or self_mood"), (status = 401, description = "No valid token"),
+              (status = 502, description = "Inference failed in a way a retry would not cure (an unavailable or slow one leaves the entry pending)")))]
 pub async fn create_entry(
     State(state): State<AppState>,
     user: AuthUser,
@@ -188,7 +189,8 @@ pub async fn get_entry(
     request_body = EntryPatch,
     responses((status = 200, body = OneEntry),
               (status = 400, description = "Nothing to update, or an invalid field"),
-              (status = 404, description = "Not the caller's entry")))]
+              (status = 404, description = "Not the caller's entry"),
+              (status = 502, description = "Inference failed in a way a retry would not cure (an unavailable or slow one leaves the entry pending)")))]
 pub async fn update_entry(
     State(state): State<AppState>,
     user: AuthUser,

@@ -152,6 +152,7 @@ async fn both(state: &AppState, text: String) -> ApiResult<BothResult> {
     request_body(content_type = "multipart/form-data", content = CsvUpload),
     responses((status = 200, body = CsvSummary),
               (status = 400, description = "Invalid file"), (status = 413, description = "File too large"),
+              (status = 502, description = "Inference failed"), (status = 504, description = "Inference timed out"),
               (status = 503, description = "No model loaded")))]
 pub async fn analyze_csv(
     State(state): State<AppState>,
