@@ -9,7 +9,8 @@
 //! unparsable value, or a NUL character); a lost database 503; any fault an opaque 500.
 
 use utoipa::openapi::{
-    ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder,
+    ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Type,
+    header::HeaderBuilder,
     path::{Operation, PathItem},
 };
 
@@ -22,6 +23,7 @@ pub fn add_common_responses(doc: &mut OpenApi) {
     for (path, item) in &mut doc.paths.paths {
         for operation in operations(item) {
             add_shared_statuses(path, operation);
+            retry_after_on_429(operation);
             for (status, response) in &mut operation.responses.responses {
                 let is_error = status.starts_with('4') || status.starts_with('5');
                 if let (true, RefOr::T(response)) = (is_error, response) {
@@ -81,6 +83,21 @@ fn add_shared_statuses(path: &str, operation: &mut Operation) {
         "A dependency (database, rate-limit store, model) is briefly unavailable; retry",
         limited,
     );
+}
+
+/// A 429 from the rate limiter carries `Retry-After` (its wait, in whole seconds); one from an
+/// overloaded inference service does not, so the header is documented, not required.
+fn retry_after_on_429(operation: &mut Operation) {
+    if let Some(RefOr::T(too_many)) = operation.responses.responses.get_mut("429") {
+        let seconds = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1));
+        let header = HeaderBuilder::new()
+            .schema(seconds)
+            .description(Some("Seconds to wait before retrying"))
+            .build();
+        too_many.headers.insert("Retry-After".to_owned(), header);
+    }
 }
 
 fn error_body_if_missing(response: &mut utoipa::openapi::Response) {
