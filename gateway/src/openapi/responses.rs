@@ -5,8 +5,9 @@
 //! entry, 409 for a taken email). What every route shares is added here, from the facts of the
 //! stack in `lib.rs`: the rate limiter answers every `/api` route but the health report (429,
 //! and 503 when its store is down in closed mode); the timeout layer 408; a secured route's
-//! extractor 401; a JSON body's extractor 400, 413 and 415; a query or path parameter's 400 (an
-//! unparsable value, or a NUL character); a lost database 503; any fault an opaque 500.
+//! extractor 401; a body's extractor 400 and 413, and a JSON body's 415; a query or path
+//! parameter's 400 (an unparsable value, or a NUL character); a lost database 503; any fault
+//! an opaque 500.
 
 use utoipa::openapi::{
     ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, ResponseBuilder, Type,
@@ -49,6 +50,11 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 fn add_shared_statuses(path: &str, operation: &mut Operation) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = operation.request_body.is_some();
+    // A multipart body's extractor refuses a wrong type with its own 400 ("No file provided").
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|b| b.content.contains_key("application/json"));
     let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut add = |status: &str, description: &str, when: bool| {
         if when {
@@ -69,7 +75,7 @@ fn add_shared_statuses(path: &str, operation: &mut Operation) {
         secured,
     );
     add("413", "Request body too large", has_body);
-    add("415", "Wrong Content-Type for the body", has_body);
+    add("415", "Content-Type is not application/json", json_body);
     add("408", "Request timed out", true);
     let limited = path != "/api/health";
     add(
