@@ -51,7 +51,8 @@ pub struct ProfileSettings {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DeleteRequest {
-    /// The account's password; required when it has one.
+    /// The account's password; accounts created through Google or GitHub have none and need a
+    /// sign-in from the last 10 minutes instead.
     pub password: Option<String>,
 }
 
