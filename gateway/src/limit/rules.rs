@@ -69,13 +69,16 @@ fn policy_name(method: &Method, path: &str) -> Option<&'static str> {
         return None;
     }
     Some(match path {
-        "/api/auth/login" => "login",
-        "/api/auth/register" => "register",
+        // The web app's forms count against the same quotas as the API calls they make.
+        "/api/auth/login" | "/signin" => "login",
+        "/api/auth/register" | "/signup" => "register",
         "/api/auth/google" | "/api/auth/github" => "oauth",
         "/api/predict/roberta" | "/api/predict/lstm" => "predict",
         // An explanation costs a pass over every word's variant: the heavier family.
-        "/api/predict/both" | "/api/predict/explain" => "predict_both",
-        "/api/analyze/csv" => "csv",
+        "/api/predict/both" | "/api/predict/explain" | "/analyze" | "/web/predict" => {
+            "predict_both"
+        }
+        "/api/analyze/csv" | "/analyze/csv" => "csv",
         _ => return None,
     })
 }
@@ -246,6 +249,8 @@ mod tests {
         ] {
             assert!(identifies_caller(&Method::POST, path), "{path}");
         }
+        assert!(identifies_caller(&Method::POST, "/signin"));
+        assert!(identifies_caller(&Method::POST, "/signup"));
         assert!(!identifies_caller(&Method::POST, "/api/analyze/csv"));
         assert!(!identifies_caller(&Method::GET, "/api/journal/entries"));
     }

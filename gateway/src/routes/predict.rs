@@ -25,7 +25,7 @@ use crate::{
     state::AppState,
 };
 
-mod csv_input;
+pub(crate) mod csv_input;
 
 /// The longest text, in Unicode code points (the original's `len(str)`).
 pub const MAX_TEXT_CHARS: usize = 5000;

@@ -1,0 +1,204 @@
+//! `/profile` (view and edit) and `/account` (export my data, delete my account with the
+//! password, as `DELETE /api/users/me` requires), through the API's handlers.
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{CsrfForm, WebResult, WebUser, keys, layout};
+use crate::{error::ApiError, extract::JsonBody, routes::users as api, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/profile", get(profile).post(save_profile))
+        .route("/account", get(account))
+        .route("/account/export", post(export))
+        .route("/account/delete", post(delete))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Saved {
+    pub saved: Option<String>,
+}
+
+/// The profile form's fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub bio: String,
+    pub timezone: String,
+}
+
+async fn profile(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(saved): Query<Saved>,
+) -> WebResult<Markup> {
+    let view = load(&state, &user).await?;
+    let form = ProfileForm {
+        first_name: text(&view["firstName"]),
+        last_name: text(&view["lastName"]),
+        bio: text(&view["bio"]),
+        timezone: text(&view["timezone"]),
+    };
+    let notice = saved.saved.map(|_| "Your profile was saved.");
+    Ok(profile_page(&user, &view, &form, notice, None))
+}
+
+/// The API's profile view of the signed-in person.
+async fn load(state: &AppState, user: &WebUser) -> WebResult<Value> {
+    let answer = api::get_profile(
+        State(state.clone()),
+        user.auth.clone(),
+        Path(user.auth.id.clone()),
+    )
+    .await?;
+    Ok(answer.0["user"].clone())
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    CsrfForm(user, form): CsrfForm<ProfileForm>,
+) -> WebResult<Response> {
+    let body = json!({
+        "firstName": form.first_name, "lastName": form.last_name,
+        "bio": form.bio, "timezone": form.timezone,
+    });
+    let id = Path(user.auth.id.clone());
+    match api::put_profile(State(state.clone()), user.auth.clone(), id, JsonBody(body)).await {
+        Ok(_) => Ok(Redirect::to("/profile?saved=1").into_response()),
+        Err(ApiError::BadRequest(message)) => {
+            let view = load(&state, &user).await?;
+            let page = profile_page(&user, &view, &form, None, Some(&message));
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn profile_page(
+    user: &WebUser,
+    view: &Value,
+    form: &ProfileForm,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    layout::page(
+        "Profile",
+        Some(user),
+        "/profile",
+        html! {
+            h1 { "Profile" }
+            @if let Some(notice) = notice { p.notice role="status" { (notice) } }
+            section.card {
+                h2 { (text(&view["name"])) }
+                dl.facts {
+                    div { dt { "Email" } dd { (text(&view["email"])) } }
+                    div { dt { "Member since" } dd { (layout::when(&text(&view["created_at"]))) } }
+                    div { dt { "Entries" } dd { (view["totalEntries"]) } }
+                    div { dt { "Streak" } dd { (view["streak"]) " days" } }
+                }
+            }
+            section.card {
+                h2 { "Edit" }
+                (layout::alert(error))
+                form method="post" action="/profile" {
+                    (layout::csrf(&user.csrf))
+                    (layout::field("First name", "first_name", "text", &form.first_name, None))
+                    (layout::field("Last name", "last_name", "text", &form.last_name, None))
+                    div.field {
+                        label for="bio" { "About you" }
+                        textarea #bio name="bio" rows="3" { (form.bio) }
+                    }
+                    (layout::field("Time zone (such as Europe/Paris)", "timezone", "text", &form.timezone, None))
+                    button type="submit" { "Save profile" }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteForm {
+    pub password: String,
+}
+
+async fn account(user: WebUser) -> Markup {
+    account_page(&user, None)
+}
+
+fn account_page(user: &WebUser, error: Option<&str>) -> Markup {
+    layout::page(
+        "Account",
+        Some(user),
+        "/account",
+        html! {
+            h1 { "Account" }
+            section.card {
+                h2 { "Export my data" }
+                p { "One JSON file with your account, every journal entry with its scores, your assessment results and your sign-in history." }
+                form method="post" action="/account/export" {
+                    (layout::csrf(&user.csrf))
+                    button type="submit" { "Download my data" }
+                }
+            }
+            section.card.danger-zone {
+                h2 { "Delete my account" }
+                p { "This deletes your account and everything in it, at once and for good." }
+                form method="post" action="/account/delete" {
+                    (layout::csrf(&user.csrf))
+                    (layout::field("Your password", "password", "password", "", error))
+                    button.danger type="submit" { "Delete my account" }
+                }
+            }
+        },
+    )
+}
+
+async fn export(
+    State(state): State<AppState>,
+    CsrfForm(user, _): CsrfForm<DeleteForm>,
+) -> WebResult<Response> {
+    Ok(api::export(State(state), user.auth).await?.into_response())
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    CsrfForm(user, form): CsrfForm<DeleteForm>,
+) -> WebResult<Response> {
+    let body = Bytes::from(json!({ "password": form.password }).to_string());
+    let answer = api::delete_account(
+        State(state.clone()),
+        user.auth.clone(),
+        HeaderMap::new(),
+        body,
+    )
+    .await;
+    match answer {
+        Ok(_) => {
+            let cookie = keys(&state).end();
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+        }
+        Err(e @ (ApiError::BadRequest(_) | ApiError::Unauthorized(_))) => {
+            let page = account_page(&user, Some(&e.to_string()));
+            Ok((e.status(), page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

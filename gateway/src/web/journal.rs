@@ -1,0 +1,495 @@
+//! `/journal`: write an entry, the list (newest first, paged, filtered by dates and tag), and
+//! one entry's page with its word shading, edit form and deletion (with a confirmation page).
+//! Writes go through the API's own handlers, so an entry saved while inference is down is
+//! stored as pending and shows as "being analysed" until the background scorer fills it in.
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{CsrfForm, WebError, WebResult, WebUser, body_json, layout};
+use crate::{
+    domain::sentiment::SentimentResult,
+    error::ApiError,
+    extract::JsonBody,
+    routes::{
+        explain::{self, EntryExplanationResponse, ModelExplanationView},
+        journal as api,
+    },
+    state::AppState,
+    store::journal::{self, EntryRow, FAILED, PENDING},
+};
+
+/// Entries per page.
+const PER_PAGE: usize = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/journal", get(list).post(create))
+        .route("/journal/{id}", get(view).post(edit))
+        .route("/journal/{id}/delete", get(confirm_delete).post(delete))
+}
+
+/// The list's filters, as the filter form sends them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    pub page: Option<usize>,
+    pub from: String,
+    pub to: String,
+    pub tag: String,
+}
+
+/// The new-entry and edit forms: the text and comma-separated tags.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct EntryForm {
+    pub text: String,
+    pub tags: String,
+}
+
+impl EntryForm {
+    /// The API's body for this form.
+    fn body(&self) -> serde_json::Value {
+        let tags: Vec<&str> = self
+            .tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        json!({ "text": self.text, "tags": tags })
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(filter): Query<Filter>,
+) -> WebResult<Response> {
+    let listing = entries(&state, &user, &filter).await;
+    let (status, listing, filter_error) = match listing {
+        Ok(l) => (StatusCode::OK, l, None),
+        Err(WebError::Api(ApiError::BadRequest(m))) => {
+            (StatusCode::BAD_REQUEST, Listing::default(), Some(m))
+        }
+        Err(e) => return Err(e),
+    };
+    let page = journal_page(
+        &user,
+        &filter,
+        &listing,
+        &EntryForm::default(),
+        None,
+        filter_error.as_deref(),
+    );
+    Ok((status, page).into_response())
+}
+
+/// One page of entries and how many match.
+#[derive(Debug, Default)]
+struct Listing {
+    rows: Vec<EntryRow>,
+    total: usize,
+}
+
+/// The entries the filter selects. With a tag, every entry in the date range is read and
+/// filtered here: tags are stored as a JSON list, and a person's journal is small enough that
+/// this costs less than a second, tag-aware query on both databases would.
+async fn entries(state: &AppState, user: &WebUser, filter: &Filter) -> WebResult<Listing> {
+    let from = Some(filter.from.as_str()).filter(|s| !s.is_empty());
+    let to = Some(filter.to.as_str()).filter(|s| !s.is_empty());
+    let range = api::date_range(from, to)?;
+    let page = filter.page.unwrap_or(1).max(1);
+    let offset = (page - 1).saturating_mul(PER_PAGE);
+    let tag = filter.tag.trim();
+    if tag.is_empty() {
+        let rows = journal::list(
+            &state.db,
+            &user.auth.id,
+            &range,
+            PER_PAGE as i64,
+            offset as i64,
+        )
+        .await?;
+        let total = journal::count(&state.db, &user.auth.id, &range).await?;
+        return Ok(Listing {
+            rows,
+            total: total as usize,
+        });
+    }
+    let all = journal::list(&state.db, &user.auth.id, &range, i64::MAX, 0).await?;
+    let tagged: Vec<EntryRow> = all
+        .into_iter()
+        .filter(|r| tags(r).iter().any(|t| t.eq_ignore_ascii_case(tag)))
+        .collect();
+    let total = tagged.len();
+    let rows = tagged.into_iter().skip(offset).take(PER_PAGE).collect();
+    Ok(Listing { rows, total })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    CsrfForm(user, form): CsrfForm<EntryForm>,
+) -> WebResult<Response> {
+    let result = api::create_entry(
+        State(state.clone()),
+        user.auth.clone(),
+        JsonBody(form.body()),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/journal").into_response()),
+        Err(ApiError::BadRequest(message)) => {
+            let filter = Filter::default();
+            let listing = entries(&state, &user, &filter).await?;
+            let page = journal_page(&user, &filter, &listing, &form, Some(&message), None);
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn view(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+) -> WebResult<Markup> {
+    let row = own_entry(&state, &user, id).await?;
+    let explanation = match row.status.as_str() {
+        PENDING | FAILED => None,
+        _ => explanation(&state, &user, id).await,
+    };
+    let form = EntryForm {
+        text: row.text.clone(),
+        tags: tags(&row).join(", "),
+    };
+    Ok(entry_page(&user, &row, explanation.as_ref(), &form, None))
+}
+
+/// The entry's explanation through the API; `None` (the page says so) when inference cannot
+/// give one now: an entry is readable without it.
+async fn explanation(state: &AppState, user: &WebUser, id: i64) -> Option<ModelExplanationView> {
+    let answer = explain::explain_entry(
+        State(state.clone()),
+        user.auth.clone(),
+        Path(id.to_string()),
+    )
+    .await;
+    let response: EntryExplanationResponse = body_json(answer.ok()?).await.ok()?;
+    response.explanations.lstm.or(response.explanations.roberta)
+}
+
+async fn own_entry(state: &AppState, user: &WebUser, id: i64) -> WebResult<EntryRow> {
+    journal::get(&state.db, &user.auth.id, id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(user, form): CsrfForm<EntryForm>,
+) -> WebResult<Response> {
+    let result = api::update_entry(
+        State(state.clone()),
+        user.auth.clone(),
+        Path(id.to_string()),
+        JsonBody(form.body()),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/journal/{id}")).into_response()),
+        Err(ApiError::NotFound(_)) => Err(WebError::NotFound),
+        Err(ApiError::BadRequest(message)) => {
+            let row = own_entry(&state, &user, id).await?;
+            let page = entry_page(&user, &row, None, &form, Some(&message));
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn confirm_delete(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+) -> WebResult<Markup> {
+    let row = own_entry(&state, &user, id).await?;
+    Ok(layout::page(
+        "Delete entry",
+        Some(&user),
+        "/journal",
+        html! {
+            section.card {
+                h1 { "Delete this entry?" }
+                blockquote.entry-text { (row.text) }
+                p { "This cannot be undone." }
+                form method="post" action={ "/journal/" (id) "/delete" } {
+                    (layout::csrf(&user.csrf))
+                    button.danger type="submit" { "Delete entry" }
+                    " "
+                    a.button.secondary href={ "/journal/" (id) } { "Keep it" }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Nothing {}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(user, _): CsrfForm<Nothing>,
+) -> WebResult<Response> {
+    match api::delete_entry(State(state), user.auth, Path(id.to_string())).await {
+        Ok(_) => Ok(Redirect::to("/journal").into_response()),
+        Err(ApiError::NotFound(_)) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An entry's tags.
+pub fn tags(row: &EntryRow) -> Vec<String> {
+    serde_json::from_str(&row.tags).unwrap_or_default()
+}
+
+fn model(text: &Option<String>) -> Option<SentimentResult> {
+    serde_json::from_str(text.as_deref()?).ok()
+}
+
+/// The class of a 0 to 10 mood: five bands from `m0` (low) to `m4` (high).
+pub fn mood_class(mood: f64) -> &'static str {
+    match mood {
+        m if m < 3.0 => "m0",
+        m if m < 4.5 => "m1",
+        m if m < 6.0 => "m2",
+        m if m < 7.5 => "m3",
+        _ => "m4",
+    }
+}
+
+fn journal_page(
+    user: &WebUser,
+    filter: &Filter,
+    listing: &Listing,
+    form: &EntryForm,
+    form_error: Option<&str>,
+    filter_error: Option<&str>,
+) -> Markup {
+    let page = filter.page.unwrap_or(1).max(1);
+    let pages = listing.total.div_ceil(PER_PAGE).max(1);
+    layout::page(
+        "Journal",
+        Some(user),
+        "/journal",
+        html! {
+            h1 { "Journal" }
+            section.card {
+                h2 { "How are you feeling?" }
+                form method="post" action="/journal" {
+                    (layout::csrf(&user.csrf))
+                    (entry_fields(form, form_error))
+                    div #live .live aria-live="polite" {}
+                    button type="submit" { "Save entry" }
+                }
+            }
+            section.card {
+                h2 { "Your entries" }
+                form.filters method="get" action="/journal" {
+                    (layout::field("From", "from", "date", &filter.from, None))
+                    (layout::field("To", "to", "date", &filter.to, None))
+                    (layout::field("Tag", "tag", "text", &filter.tag, None))
+                    button.secondary type="submit" { "Filter" }
+                }
+                (layout::alert(filter_error))
+                p.muted { (listing.total) " entries" }
+                @if listing.rows.is_empty() {
+                    p { "No entries yet. Write your first one above." }
+                }
+                ol.entries {
+                    @for row in &listing.rows {
+                        li { (entry_card(row, true)) }
+                    }
+                }
+                @if pages > 1 {
+                    nav.pager aria-label="Pages" {
+                        @if page > 1 { a href=(page_link(filter, page - 1)) { "← Newer" } }
+                        span { "Page " (page) " of " (pages) }
+                        @if page < pages { a href=(page_link(filter, page + 1)) { "Older →" } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn page_link(filter: &Filter, page: usize) -> String {
+    let query = serde_urlencoded::to_string([
+        ("page", page.to_string()),
+        ("from", filter.from.clone()),
+        ("to", filter.to.clone()),
+        ("tag", filter.tag.clone()),
+    ])
+    .unwrap_or_default();
+    format!("/journal?{query}")
+}
+
+fn entry_fields(form: &EntryForm, error: Option<&str>) -> Markup {
+    html! {
+        div.field {
+            label for="text" { "Entry" }
+            textarea #text name="text" rows="4" maxlength="5000" data-live="/web/predict"
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "text-error")] { (form.text) }
+            @if let Some(error) = error { p.error #text-error { (error) } }
+        }
+        (layout::field("Tags (comma-separated, optional)", "tags", "text", &form.tags, None))
+    }
+}
+
+/// One entry as a card: date, text, tags and both models' readings.
+pub fn entry_card(row: &EntryRow, link: bool) -> Markup {
+    html! {
+        article.entry {
+            header.entry-head {
+                @if link { a href={ "/journal/" (row.id) } { time datetime=(row.date) { (layout::when(&row.date)) } } }
+                @else { time datetime=(row.date) { (layout::when(&row.date)) } }
+                (mood_badge(row))
+            }
+            p.entry-text { (row.text) }
+            @let tags = tags(row);
+            @if !tags.is_empty() {
+                ul.tags aria-label="Tags" { @for tag in &tags { li { (tag) } } }
+            }
+            (readings(row))
+        }
+    }
+}
+
+fn mood_badge(row: &EntryRow) -> Markup {
+    html! {
+        @match (row.status.as_str(), row.mood_score) {
+            (PENDING, _) => span.badge.pending { "Being analysed" },
+            (FAILED, _) => span.badge.pending { "Could not be analysed" },
+            (_, Some(mood)) => span class={ "badge " (mood_class(mood)) } { "Mood " (format!("{mood:.1}")) " / 10" },
+            _ => {},
+        }
+    }
+}
+
+fn readings(row: &EntryRow) -> Markup {
+    let (roberta, lstm) = (model(&row.roberta), model(&row.lstm));
+    if roberta.is_none() && lstm.is_none() {
+        return html! {};
+    }
+    let agree = crate::domain::sentiment::consensus(roberta.as_ref(), lstm.as_ref());
+    html! {
+        dl.readings {
+            @for (name, result) in [("RoBERTa", &roberta), ("LSTM", &lstm)] {
+                @if let Some(r) = result {
+                    div {
+                        dt { (name) }
+                        dd { span class={ "chip " (r.sentiment.as_str().to_lowercase()) } { (r.sentiment.as_str()) } " " (format!("{:.0}%", r.confidence * 100.0)) " confident" }
+                    }
+                }
+            }
+            div {
+                dt { "Models" }
+                dd { @if agree { "agree" } @else { "disagree" } }
+            }
+        }
+    }
+}
+
+fn entry_page(
+    user: &WebUser,
+    row: &EntryRow,
+    explanation: Option<&ModelExplanationView>,
+    form: &EntryForm,
+    error: Option<&str>,
+) -> Markup {
+    layout::page(
+        "Entry",
+        Some(user),
+        "/journal",
+        html! {
+            p { a href="/journal" { "← All entries" } }
+            section.card {
+                h1 { "Entry of " (layout::when(&row.date)) }
+                (entry_card(row, false))
+            }
+            section.card {
+                h2 { "Which words moved the mood" }
+                @match explanation {
+                    Some(e) => (shading(e)),
+                    None if row.status == PENDING => p { "This entry is being analysed; reload in a moment." },
+                    None => p.muted { "The explanation is not available right now." },
+                }
+            }
+            section.card {
+                h2 { "Edit" }
+                form method="post" action={ "/journal/" (row.id) } {
+                    (layout::csrf(&user.csrf))
+                    (entry_fields(form, error))
+                    button type="submit" { "Save changes" }
+                }
+                p { a.button.danger href={ "/journal/" (row.id) "/delete" } { "Delete this entry…" } }
+            }
+        },
+    )
+}
+
+/// The text with each word shaded by how much it moved the mood, and the text alternative:
+/// the three words that lifted it most and the three that lowered it most.
+fn shading(e: &ModelExplanationView) -> Markup {
+    let mut by_delta: Vec<_> = e.words.iter().filter(|w| !w.beyond_limit).collect();
+    by_delta.sort_by(|a, b| b.mood_delta.total_cmp(&a.mood_delta));
+    let lifted: Vec<_> = by_delta
+        .iter()
+        .filter(|w| w.mood_delta > 0.0)
+        .take(3)
+        .collect();
+    let lowered: Vec<_> = by_delta
+        .iter()
+        .rev()
+        .filter(|w| w.mood_delta < 0.0)
+        .take(3)
+        .collect();
+    html! {
+        p.shaded aria-hidden="true" {
+            @for w in &e.words {
+                span class=(shade_class(w.mood_delta)) title=(format!("{:+.2}", w.mood_delta)) { (w.word) } " "
+            }
+        }
+        div.grid2 {
+            div {
+                h3 { "Lifted the mood" }
+                ol { @for w in &lifted { li { (w.word) " (" (format!("{:+.2}", w.mood_delta)) ")" } } }
+                @if lifted.is_empty() { p.muted { "No word lifted it." } }
+            }
+            div {
+                h3 { "Lowered the mood" }
+                ol { @for w in &lowered { li { (w.word) " (" (format!("{:+.2}", w.mood_delta)) ")" } } }
+                @if lowered.is_empty() { p.muted { "No word lowered it." } }
+            }
+        }
+    }
+}
+
+fn shade_class(delta: f32) -> &'static str {
+    match delta {
+        d if d >= 1.0 => "w up2",
+        d if d >= 0.2 => "w up1",
+        d if d <= -1.0 => "w down2",
+        d if d <= -0.2 => "w down1",
+        _ => "w",
+    }
+}

@@ -1,0 +1,317 @@
+//! Browser sessions and CSRF tokens.
+//!
+//! A signed-in browser holds one cookie, `mt_session`: `user.family.expiry.mac`, where `family`
+//! is a refresh-token family started exactly as an API sign-in starts one, and `mac` an
+//! HMAC-SHA256 under the JWT secret. Every request checks the MAC, the expiry and then
+//! [`tokens::session_is_live`], the same query the API's bearer extractor runs, so signing out
+//! (which revokes the family), a detected refresh-token reuse and deleting the account (which
+//! deletes its tokens) end the browser session at once, on every replica.
+//!
+//! CSRF: a signed-in form carries `csrf_token` = HMAC(`csrf|family`); the sign-in and sign-up
+//! forms, which have no session yet, carry HMAC(`pre|nonce`) for a random nonce kept in the
+//! `mt_pre` cookie (the double-submit pattern). Both are compared in constant time. The cookies
+//! are `HttpOnly` and `SameSite=Lax`, and `Secure` outside development and testing.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, de::DeserializeOwned};
+use sha2::Sha256;
+
+use super::WebError;
+use crate::{
+    auth::{AuthUser, refresh},
+    config::{Config, Environment},
+    state::AppState,
+    store::tokens,
+};
+
+/// The session cookie's name.
+pub const SESSION: &str = "mt_session";
+/// The pre-session cookie's name: the nonce the sign-in forms' CSRF token is bound to.
+pub const PRE: &str = "mt_pre";
+
+/// The MAC key and cookie attributes, built from the configuration.
+#[derive(Clone)]
+pub struct SessionKeys {
+    key: Vec<u8>,
+    secure: bool,
+    /// Seconds a session cookie lives: the refresh-token family's lifetime.
+    ttl_secs: i64,
+}
+
+impl std::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionKeys")
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionKeys {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            key: config.jwt_secret.expose().as_bytes().to_vec(),
+            // Plain http on 127.0.0.1 in development and tests; TLS everywhere else.
+            secure: !matches!(
+                config.environment,
+                Environment::Development | Environment::Testing
+            ),
+            ttl_secs: config.refresh_token_ttl.as_secs() as i64,
+        }
+    }
+
+    fn mac(&self, message: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn verify(&self, message: &str, given: &str) -> bool {
+        let Ok(given) = hex::decode(given) else {
+            return false;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(message.as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+
+    /// The `Set-Cookie` value that starts the session `family` of `user_id`.
+    pub fn start(&self, user_id: &str, family: &str) -> HeaderValue {
+        let expires = chrono::Utc::now().timestamp() + self.ttl_secs;
+        let payload = format!("{user_id}.{family}.{expires}");
+        let value = format!("{payload}.{}", self.mac(&format!("session|{payload}")));
+        self.cookie(SESSION, &value, self.ttl_secs)
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn end(&self) -> HeaderValue {
+        self.cookie(SESSION, "", 0)
+    }
+
+    fn cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let text =
+            format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+        HeaderValue::from_str(&text).expect("cookie values are hex and dots")
+    }
+
+    /// `(user_id, family)` of a well-signed, unexpired session cookie; the family may still
+    /// have been revoked (see [`WebUser`]).
+    pub fn read(&self, headers: &HeaderMap) -> Option<(String, String)> {
+        let value = cookie(headers, SESSION)?;
+        let (payload, mac) = value.rsplit_once('.')?;
+        if !self.verify(&format!("session|{payload}"), mac) {
+            return None;
+        }
+        let mut parts = payload.split('.');
+        let (user, family, expires) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires: i64 = expires.parse().ok()?;
+        (expires > chrono::Utc::now().timestamp()).then(|| (user.to_owned(), family.to_owned()))
+    }
+
+    /// The CSRF token of the session `family`.
+    pub fn csrf(&self, family: &str) -> String {
+        self.mac(&format!("csrf|{family}"))
+    }
+
+    /// The pre-session nonce of a request and the `Set-Cookie` to send when it is new.
+    pub fn pre_session(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+        match cookie(headers, PRE).filter(|n| n.len() == 32 && hex::decode(n).is_ok()) {
+            Some(nonce) => (nonce.to_owned(), None),
+            None => {
+                let nonce = refresh::random_id();
+                let set = self.cookie(PRE, &nonce, 3600);
+                (nonce, Some(set))
+            }
+        }
+    }
+
+    /// The CSRF token of the sign-in forms for a pre-session nonce.
+    pub fn pre_csrf(&self, nonce: &str) -> String {
+        self.mac(&format!("pre|{nonce}"))
+    }
+
+    /// Whether `token` is the sign-in forms' CSRF token for this request's nonce cookie.
+    pub fn pre_csrf_ok(&self, headers: &HeaderMap, token: &str) -> bool {
+        cookie(headers, PRE).is_some_and(|nonce| self.verify(&format!("pre|{nonce}"), token))
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The signed-in person of a page request. Without a live session the request is redirected
+/// to `/signin` (see [`WebError::SignIn`]).
+#[derive(Debug, Clone)]
+pub struct WebUser {
+    /// The user and session as the API's handlers take them.
+    pub auth: AuthUser,
+    /// The CSRF token this session's forms carry.
+    pub csrf: String,
+}
+
+impl WebUser {
+    /// The signed-in person, `None` without a live session.
+    pub async fn of(parts: &Parts, state: &AppState) -> Result<Option<Self>, WebError> {
+        let keys = super::keys(state);
+        let Some((user_id, family)) = keys.read(&parts.headers) else {
+            return Ok(None);
+        };
+        if !tokens::session_is_live(&state.db, &user_id, &family).await? {
+            return Ok(None);
+        }
+        let csrf = keys.csrf(&family);
+        Ok(Some(Self {
+            auth: AuthUser {
+                id: user_id,
+                // No API handler the pages call reads the email; a query for it on every page
+                // would buy nothing.
+                email: String::new(),
+                session: family,
+            },
+            csrf,
+        }))
+    }
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        Self::of(parts, state).await?.ok_or(WebError::SignIn)
+    }
+}
+
+/// The signed-in person, or `None`: for pages anyone may see.
+#[derive(Debug, Clone)]
+pub struct MaybeWebUser(pub Option<WebUser>);
+
+impl FromRequestParts<AppState> for MaybeWebUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        WebUser::of(parts, state).await.map(Self)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Token {
+    csrf_token: String,
+}
+
+/// A signed-in form post whose `csrf_token` matches the session: the person and the form.
+/// Checked before the form is read further, so a forged post changes nothing (403).
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub WebUser, pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, body) = request.into_parts();
+        let user = WebUser::from_request_parts(&mut parts, state).await?;
+        let bytes = read_body(Request::from_parts(parts, body), state).await?;
+        let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if !constant_eq(&token.csrf_token, &user.csrf) {
+            return Err(WebError::Csrf);
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadForm)?;
+        Ok(Self(user, form))
+    }
+}
+
+/// A sign-in or sign-up post whose `csrf_token` matches the pre-session cookie.
+#[derive(Debug)]
+pub struct PreForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PreForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        let headers = request.headers().clone();
+        let bytes = read_body(request, state).await?;
+        let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if !super::keys(state).pre_csrf_ok(&headers, &token.csrf_token) {
+            return Err(WebError::Csrf);
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadForm)?;
+        Ok(Self(form))
+    }
+}
+
+async fn read_body(request: Request, state: &AppState) -> Result<Bytes, WebError> {
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|_| WebError::BadForm)?;
+    // PostgreSQL cannot store a NUL in text (the API refuses it the same way).
+    match bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+        true => Err(WebError::BadForm),
+        false => Ok(bytes),
+    }
+}
+
+/// Equality that takes the same time wherever the strings differ.
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The user id a well-signed session cookie names, for the rate limiter's keying (no database
+/// check: the MAC is enough to stop anyone spending another person's quota).
+pub fn cookie_user(keys: &SessionKeys, headers: &HeaderMap) -> Option<String> {
+    keys.read(headers).map(|(user, _)| user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> SessionKeys {
+        let config = Config::from_iter([("APP_ENV", "testing")]).unwrap();
+        SessionKeys::new(&config)
+    }
+
+    fn with_cookie(set: &HeaderValue) -> HeaderMap {
+        let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_session_cookie_reads_back_and_a_tampered_one_does_not() {
+        let keys = keys();
+        let set = keys.start("u1", "f1");
+        assert!(set.to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
+        let headers = with_cookie(&set);
+        assert_eq!(keys.read(&headers), Some(("u1".into(), "f1".into())));
+        let forged = set.to_str().unwrap().replace("u1.", "u2.");
+        assert_eq!(
+            keys.read(&with_cookie(&HeaderValue::from_str(&forged).unwrap())),
+            None
+        );
+    }
+
+    #[test]
+    fn csrf_tokens_differ_per_session() {
+        let keys = keys();
+        assert_ne!(keys.csrf("f1"), keys.csrf("f2"));
+        assert!(constant_eq(&keys.csrf("f1"), &keys.csrf("f1")));
+    }
+}
