@@ -81,6 +81,7 @@ async fn dashboard(
                 p.muted { (moods.iter().filter(|(d, _)| (today - *d).num_days() < 365).count()) " days with entries in the past year." }
             }
             (mix(&summary))
+            (latest(&summary))
             (insight_card(&found))
         },
     ))
@@ -137,7 +138,7 @@ fn mix(summary: &Value) -> Markup {
             .as_u64()
             .unwrap_or(0) as usize
     };
-    let (p, n, g) = (count("positive"), count("neutral"), count("negative"));
+    let (p, n, g) = (count("Positive"), count("Neutral"), count("Negative"));
     html! {
         section.card {
             h2 { "Sentiment mix" }
@@ -146,6 +147,20 @@ fn mix(summary: &Value) -> Markup {
                 li { span.key.positive {} "Positive: " (p) }
                 li { span.key.neutral {} "Neutral: " (n) }
                 li { span.key.negative {} "Negative: " (g) }
+            }
+        }
+    }
+}
+
+/// The newest entry, as a reminder of where the person left off.
+fn latest(summary: &Value) -> Markup {
+    let entry = &summary["stats"]["last_entry"];
+    html! {
+        @if let Some(text) = entry["text"].as_str() {
+            section.card {
+                h2 { "Latest entry" }
+                p.entry-text { (text) }
+                p { a href={ "/journal/" (entry["id"]) } { "Open it" } }
             }
         }
     }

@@ -283,7 +283,7 @@ mod tests {
     use super::*;
 
     fn keys() -> SessionKeys {
-        let config = Config::from_iter([("APP_ENV", "testing")]).unwrap();
+        let config = Config::from_iter([("APP_ENV".to_owned(), "testing".to_owned())]).unwrap();
         SessionKeys::new(&config)
     }
 

@@ -25,3 +25,4 @@ mod sessions;
 mod tokens;
 mod users;
 mod validation;
+mod web;
