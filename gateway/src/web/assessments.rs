@@ -220,7 +220,11 @@ fn crisis() -> Markup {
             p { (support.message) }
             ul {
                 @for r in support.resources {
-                    li { strong { (r.name) } ": " (r.contact) " (" (r.description) ")" }
+                    li {
+                        strong { (r.name) } ": "
+                        @if r.contact.starts_with("https://") { a href=(r.contact) { (r.contact) } } @else { (r.contact) }
+                        " (" (r.description) ")"
+                    }
                 }
             }
         }

@@ -36,10 +36,7 @@ async fn dashboard(
     user: WebUser,
     Query(span): Query<Span>,
 ) -> WebResult<Markup> {
-    let days = match span.days {
-        Some(d @ (7 | 30 | 90)) => d,
-        _ => 30,
-    };
+    let days = span.days.filter(|d| matches!(d, 7 | 30 | 90)).unwrap_or(30);
     let auth = || user.auth.clone();
     let summary = stats::dashboard_stats(State(state.clone()), auth())
         .await?
