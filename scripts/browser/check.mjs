@@ -37,6 +37,13 @@ async function audit(name) {
   }
 }
 
+/** A screenshot of the first screenful at 1000 px, for the README (docs/screenshots/). */
+async function readmeShot(name) {
+  await page.setViewportSize({ width: 1000, height: 720 });
+  await page.screenshot({ path: `${shots}/readme-${name}.png` });
+  await page.setViewportSize({ width: 1200, height: 900 });
+}
+
 /** The current page: axe, a screenshot, then the same page at 360 px, which must not scroll sideways. */
 async function check(name) {
   if (!page.url().startsWith(base)) problems.push(`${name}: left the app for ${page.url()}`);
@@ -106,11 +113,13 @@ try {
   await page.waitForTimeout(1200); // the live analysis answers while typing
   await Promise.all([page.waitForURL(`${base}/journal`), page.click("form[action='/journal'] button[type=submit]")]);
   await check("journal");
+  await readmeShot("journal");
 
   await Promise.all([page.waitForURL(/\/journal\/\d+$/), page.click("ol.entries li:first-child a")]);
   await check("entry");
 
   await go("/dashboard", "dashboard");
+  await readmeShot("dashboard");
   await go("/dashboard?days=90", "dashboard-90");
   await go("/assessments", "assessments");
   await go("/assessments/1", "phq9");

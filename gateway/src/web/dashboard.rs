@@ -104,7 +104,7 @@ fn numbers(summary: &Value, streaks: &Streaks) -> Markup {
     html! {
         section.stats aria-label="Summary" {
             div.stat { span.value { (stats["total_entries"]) } span.label { "entries" } }
-            div.stat { span.value { (format!("{average:.1}")) } span.label { "average mood (0–10)" } }
+            div.stat { span.value { (format!("{average:.1}")) } span.label { "average mood / 10" } }
             div.stat { span.value { (streaks.current) } span.label { "day streak" } }
             div.stat { span.value { (streaks.longest) } span.label { "longest streak" } }
             div.stat { span.value { (stats["entries_this_week"]) } span.label { "entries this week" } }

@@ -293,43 +293,62 @@ fn journal_page(
         "/journal",
         html! {
             h1 { "Journal" }
-            section.card {
-                h2 { "How are you feeling?" }
-                form method="post" action="/journal" {
-                    (layout::csrf(&user.csrf))
-                    (entry_fields(form, form_error))
-                    div #live .live aria-live="polite" {}
-                    button type="submit" { "Save entry" }
+            div.columns {
+                div.side {
+                    (write_card(user, form, form_error))
+                    (filter_card(filter))
                 }
-            }
-            section.card {
-                h2 { "Your entries" }
-                form.filters method="get" action="/journal" {
-                    (layout::field("From", "from", "date", &filter.from, None))
-                    (layout::field("To", "to", "date", &filter.to, None))
-                    (layout::field("Tag", "tag", "text", &filter.tag, None))
-                    button.secondary type="submit" { "Filter" }
-                }
-                (layout::alert(filter_error))
-                p.muted { (listing.total) " entries" }
-                @if listing.rows.is_empty() {
-                    p { "No entries yet. Write your first one above." }
-                }
-                ol.entries {
-                    @for row in &listing.rows {
-                        li { (entry_card(row, true)) }
+                section.card {
+                    h2 { "Your entries" }
+                    (layout::alert(filter_error))
+                    p.muted { (listing.total) " entries" }
+                    @if listing.rows.is_empty() {
+                        p { "No entries here yet." }
                     }
-                }
-                @if pages > 1 {
-                    nav.pager aria-label="Pages" {
-                        @if page > 1 { a href=(page_link(filter, page - 1)) { "← Newer" } }
-                        span { "Page " (page) " of " (pages) }
-                        @if page < pages { a href=(page_link(filter, page + 1)) { "Older →" } }
+                    ol.entries {
+                        @for row in &listing.rows {
+                            li { (entry_card(row, true)) }
+                        }
+                    }
+                    @if pages > 1 {
+                        nav.pager aria-label="Pages" {
+                            @if page > 1 { a href=(page_link(filter, page - 1)) { "← Newer" } }
+                            span { "Page " (page) " of " (pages) }
+                            @if page < pages { a href=(page_link(filter, page + 1)) { "Older →" } }
+                        }
                     }
                 }
             }
         },
     )
+}
+
+fn write_card(user: &WebUser, form: &EntryForm, error: Option<&str>) -> Markup {
+    html! {
+        section.card {
+            h2 { "How are you feeling?" }
+            form method="post" action="/journal" {
+                (layout::csrf(&user.csrf))
+                (entry_fields(form, error))
+                div #live .live aria-live="polite" {}
+                button type="submit" { "Save entry" }
+            }
+        }
+    }
+}
+
+fn filter_card(filter: &Filter) -> Markup {
+    html! {
+        section.card {
+            h2 { "Filter" }
+            form.filters method="get" action="/journal" {
+                (layout::field("From", "from", "date", &filter.from, None))
+                (layout::field("To", "to", "date", &filter.to, None))
+                (layout::field("Tag", "tag", "text", &filter.tag, None))
+                button.secondary type="submit" { "Filter" }
+            }
+        }
+    }
 }
 
 fn page_link(filter: &Filter, page: usize) -> String {
@@ -423,7 +442,7 @@ fn entry_page(
         html! {
             p { a href="/journal" { "← All entries" } }
             section.card {
-                h1 { "Entry of " (layout::when(&row.date)) }
+                h1 { "Your entry" }
                 (entry_card(row, false))
             }
             section.card {
