@@ -92,9 +92,16 @@ pub fn identifies_caller(method: &Method, path: &str) -> bool {
     )
 }
 
-/// Routes no quota applies to: probes poll them, and CORS preflights carry no identity.
+/// Routes no quota applies to: probes poll them, CORS preflights carry no identity, and the web
+/// app's static files are cached by browsers anyway.
 pub fn is_exempt(method: &Method, path: &str) -> bool {
-    method == Method::OPTIONS || matches!(path, "/livez" | "/readyz" | "/api/health")
+    // The web app's stylesheet, script and icon come with every page view; limiting them would
+    // break pages long before the page quota is spent.
+    method == Method::OPTIONS
+        || matches!(
+            path,
+            "/livez" | "/readyz" | "/api/health" | "/static/{file}"
+        )
 }
 
 /// An override or multiplier that does not parse.
@@ -258,6 +265,7 @@ mod tests {
     #[test]
     fn probes_and_preflights_are_exempt() {
         assert!(is_exempt(&Method::GET, "/livez"));
+        assert!(is_exempt(&Method::GET, "/static/{file}"));
         assert!(is_exempt(&Method::OPTIONS, "/api/auth/login"));
         assert!(!is_exempt(&Method::POST, "/api/auth/login"));
     }

@@ -379,6 +379,35 @@ async fn analyze(browser: &mut Browser<'_>) {
         download.body
     );
     assert_eq!(download.body.lines().count(), 3);
+    let live = |token: &str| {
+        let request = browser
+            .client
+            .post(browser.app.url("/web/predict"))
+            .form(&[("text", "so happy today")]);
+        let jar: Vec<String> = browser
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        request
+            .header(header::COOKIE, jar.join("; "))
+            .header("x-csrf-token", token.to_owned())
+            .send()
+    };
+    let reading = live(&csrf).await.unwrap();
+    assert_eq!(
+        reading.status(),
+        StatusCode::OK,
+        "the live reading while typing"
+    );
+    let reading: serde_json::Value = reading.json().await.unwrap();
+    assert!(
+        reading["roberta"]["sentiment"].is_string() && reading["lstm"]["sentiment"].is_string()
+    );
+    assert_eq!(
+        live("forged").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let forged = reqwest::multipart::Form::new().text("csrf_token", "nope");
     assert_eq!(
         browser.post_multipart("/analyze/csv", forged).await.status,
@@ -460,6 +489,7 @@ async fn account(browser: &mut Browser<'_>) {
         StatusCode::OK,
         "still signed in"
     );
+    let kept = browser.cookies.clone();
     let deleted = browser
         .post(
             "/account/delete",
@@ -467,8 +497,15 @@ async fn account(browser: &mut Browser<'_>) {
         )
         .await;
     assert!(deleted.redirected_to("/"));
-    let old = browser.cookies.clone();
-    assert!(!old.contains_key("mt_session"), "the cookie is cleared");
+    assert!(
+        !browser.cookies.contains_key("mt_session"),
+        "the cookie is cleared"
+    );
+    browser.cookies = kept;
+    assert!(
+        browser.get("/journal").await.redirected_to("/signin"),
+        "a kept copy of the cookie is dead too"
+    );
 }
 
 #[tokio::test]
@@ -824,4 +861,69 @@ async fn with_web_disabled_only_the_api_is_served() {
     assert_eq!(tests.status(), StatusCode::OK, "the API works");
     let user = app.register("api@example.com").await;
     assert!(!user.token.is_empty());
+}
+
+#[tokio::test]
+async fn the_heaviest_pages_transfer_under_100_kb_and_plain_pages_answer_in_milliseconds() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let user = app.register("heavy@example.com").await;
+    for day in 1..=60 {
+        let date = (chrono::Utc::now() - chrono::Duration::days(day)).to_rfc3339();
+        let text = "A day with a fair amount written about it, ".repeat(8);
+        let body = serde_json::json!({ "text": text, "date": date, "tags": ["work", "home"] });
+        app.post("/api/journal/entries", &body, Some(&user.token))
+            .await;
+    }
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/signin").await;
+    browser
+        .post(
+            "/signin",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("email", "heavy@example.com"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    let jar: Vec<String> = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for path in [
+        "/journal",
+        "/dashboard?days=90",
+        "/assessments/4",
+        "/assessments",
+    ] {
+        let response = browser
+            .client
+            .get(app.url(path))
+            .header(header::COOKIE, jar.join("; "))
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()[header::CONTENT_ENCODING],
+            "gzip",
+            "{path} is compressed"
+        );
+        let bytes = response.bytes().await.unwrap().len();
+        eprintln!("{path}: {bytes} bytes on the wire");
+        assert!(bytes < 100 * 1024, "{path}: {bytes} bytes");
+    }
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let started = std::time::Instant::now();
+        let page = browser.get("/assessments/1").await;
+        times.push(started.elapsed());
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    times.sort();
+    eprintln!("/assessments/1: median {:?}", times[times.len() / 2]);
+    // A few ms in release; the debug build on a shared CI machine gets a generous bound.
+    assert!(times[times.len() / 2] < std::time::Duration::from_millis(100));
 }
