@@ -24,16 +24,25 @@ struct GithubEmail {
     verified: bool,
 }
 
+/// What a browser's authorization-code flow adds to the exchange (the web app's sign-in): the
+/// PKCE verifier whose challenge went to the authorize URL, and the redirect URI used there.
+#[derive(Debug, Clone, Copy)]
+pub struct WebFlow<'a> {
+    pub code_verifier: &'a str,
+    pub redirect_uri: &'a str,
+}
+
 /// Exchanges `code` and returns the verified identity behind it.
 pub async fn sign_in(
     client: &reqwest::Client,
     config: &OAuthConfig,
     code: &str,
+    web: Option<WebFlow<'_>>,
 ) -> Result<VerifiedIdentity, OAuthError> {
     let (client_id, secret) = config.github_credentials().ok_or_else(|| {
         OAuthError::Unavailable("GitHub sign-in is not configured on this server".into())
     })?;
-    let token = exchange(client, config, client_id, secret, code).await?;
+    let token = exchange(client, config, (client_id, secret), code, web).await?;
     let user: GithubUser = api_get(client, config, "/user", &token).await?;
     let emails: Vec<GithubEmail> = api_get(client, config, "/user/emails", &token).await?;
     let email = emails
@@ -60,15 +69,21 @@ pub async fn sign_in(
 async fn exchange(
     client: &reqwest::Client,
     config: &OAuthConfig,
-    client_id: &str,
-    secret: &str,
+    (client_id, secret): (&str, &str),
     code: &str,
+    web: Option<WebFlow<'_>>,
 ) -> Result<String, OAuthError> {
-    let form = [
+    let mut form = vec![
         ("client_id", client_id),
         ("client_secret", secret),
         ("code", code),
     ];
+    if let Some(web) = web {
+        form.extend([
+            ("code_verifier", web.code_verifier),
+            ("redirect_uri", web.redirect_uri),
+        ]);
+    }
     let response = client
         .post(config.github_token_url())
         .header(reqwest::header::ACCEPT, "application/json")

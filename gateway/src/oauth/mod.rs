@@ -18,12 +18,14 @@ const GOOGLE_JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
 /// The two spellings of Google's issuer that its ID tokens carry.
 const GOOGLE_ISSUERS: &str = "accounts.google.com,https://accounts.google.com";
 const GITHUB_TOKEN_URL: &str = "https://github.com/login/oauth/access_token";
+const GITHUB_AUTHORIZE_URL: &str = "https://github.com/login/oauth/authorize";
 const GITHUB_API_URL: &str = "https://api.github.com";
 /// Bound on every provider call, so a slow provider cannot hold a request open.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The OAuth variables (`GOOGLE_CLIENT_ID`, `GOOGLE_JWKS_URL`, `GOOGLE_ISSUERS`,
-/// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_TOKEN_URL`, `GITHUB_API_URL`), embedded in
+/// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_TOKEN_URL`, `GITHUB_API_URL`,
+/// `GITHUB_AUTHORIZE_URL`: where the web app sends a browser to sign in), embedded in
 /// the gateway's `Config`. A provider without its client id (and GitHub without its secret)
 /// is off: its route answers 503.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -36,6 +38,7 @@ pub struct OAuthConfig {
     github_client_secret: Option<String>,
     github_token_url: Option<String>,
     github_api_url: Option<String>,
+    github_authorize_url: Option<String>,
 }
 
 impl fmt::Debug for OAuthConfig {
@@ -51,6 +54,7 @@ impl fmt::Debug for OAuthConfig {
             )
             .field("github_token_url", &self.github_token_url())
             .field("github_api_url", &self.github_api_url())
+            .field("github_authorize_url", &self.github_authorize_url())
             .finish()
     }
 }
@@ -84,6 +88,9 @@ impl OAuthConfig {
     }
     pub fn github_token_url(&self) -> &str {
         set(&self.github_token_url).unwrap_or(GITHUB_TOKEN_URL)
+    }
+    pub fn github_authorize_url(&self) -> &str {
+        set(&self.github_authorize_url).unwrap_or(GITHUB_AUTHORIZE_URL)
     }
     pub fn github_api_url(&self) -> &str {
         set(&self.github_api_url)

@@ -75,8 +75,9 @@ async fn signin_page(
     if user.0.is_some() {
         return Redirect::to("/journal").into_response();
     }
+    let github = super::oauth::github_enabled(&state);
     with_pre_session(&state, &headers, |csrf| {
-        signin_form(csrf, &SignIn::default(), &None)
+        signin_form(csrf, &SignIn::default(), &None, github)
     })
 }
 
@@ -147,17 +148,35 @@ async fn signin(
         _ => None,
     };
     if missing.is_some() {
-        let page = signin_form(&csrf, &form, &missing);
+        let page = signin_form(&csrf, &form, &missing, super::oauth::github_enabled(&state));
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     match api::authenticate(&state, Some(&form.email), form.password.clone()).await {
         Ok(user) => signed_in(&state, &user.id).await,
         Err(ApiError::Unauthorized(message)) => {
             let error = Some(("password", message));
-            Ok((StatusCode::UNAUTHORIZED, signin_form(&csrf, &form, &error)).into_response())
+            let github = super::oauth::github_enabled(&state);
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                signin_form(&csrf, &form, &error, github),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The sign-in page with a provider's refusal above it (a GitHub account without a verified
+/// email, say).
+pub(crate) fn refused_page(state: &AppState, headers: &HeaderMap, message: &str) -> Markup {
+    let error = Some(("", message.to_owned()));
+    let github = super::oauth::github_enabled(state);
+    signin_form(
+        &pre_csrf(state, headers),
+        &SignIn::default(),
+        &error,
+        github,
+    )
 }
 
 fn pre_csrf(state: &AppState, headers: &HeaderMap) -> String {
@@ -166,7 +185,7 @@ fn pre_csrf(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// Starts a session (a new refresh-token family) and sends the person to their journal.
-async fn signed_in(state: &AppState, user_id: &str) -> WebResult<Response> {
+pub(crate) async fn signed_in(state: &AppState, user_id: &str) -> WebResult<Response> {
     let (family, _token) = api::start_family(state, user_id).await?;
     let cookie: HeaderValue = keys(state).start(user_id, &family);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/journal")).into_response())
@@ -207,7 +226,7 @@ fn signup_form(csrf: &str, form: &SignUp, error: &Option<FieldError>) -> Markup 
     )
 }
 
-fn signin_form(csrf: &str, form: &SignIn, error: &Option<FieldError>) -> Markup {
+fn signin_form(csrf: &str, form: &SignIn, error: &Option<FieldError>, github: bool) -> Markup {
     layout::page(
         "Sign in",
         None,
@@ -220,6 +239,10 @@ fn signin_form(csrf: &str, form: &SignIn, error: &Option<FieldError>) -> Markup 
                     (layout::field("Email", "email", "email", &form.email, error_on(error, "email")))
                     (layout::field("Password", "password", "password", "", error_on(error, "password")))
                     button type="submit" { "Sign in" }
+                }
+                (layout::alert(error_on(error, "")))
+                @if github {
+                    p.providers { a.button.secondary href="/signin/github" { "Sign in with GitHub" } }
                 }
                 p { "New here? " a href="/signup" { "Create an account" } }
             }

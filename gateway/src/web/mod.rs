@@ -14,7 +14,7 @@
 //! - [`session`]: the session cookie (bound to a refresh-token family) and CSRF tokens.
 //! - [`layout`]: the page frame, navigation, form fields and error pages.
 //! - one module per journey: [`auth`], [`journal`], [`dashboard`] (+ [`charts`]),
-//!   [`assessments`], [`analyze`], [`account`].
+//!   [`assessments`], [`analyze`], [`account`]; [`oauth`] (sign-in with GitHub).
 
 pub mod account;
 pub mod analyze;
@@ -24,6 +24,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod journal;
 pub mod layout;
+pub mod oauth;
 pub mod session;
 
 use axum::{
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(home))
         .merge(auth::router())
+        .merge(oauth::router())
         .merge(journal::router())
         .merge(dashboard::router())
         .merge(assessments::router())
@@ -115,6 +117,9 @@ pub enum WebError {
     /// 403: a form without this session's CSRF token; nothing was changed.
     #[error("the form's security token is missing or wrong")]
     Csrf,
+    /// 403: a provider's callback without the `state` this browser's sign-in started with.
+    #[error("the sign-in's state does not match")]
+    OAuthState,
     /// 400: a form body that does not parse.
     #[error("the form could not be read")]
     BadForm,
@@ -140,6 +145,12 @@ impl IntoResponse for WebError {
                 StatusCode::FORBIDDEN,
                 "This form's security token is missing or out of date, so nothing was changed. \
                  Go back, reload the page and try again."
+                    .to_owned(),
+            ),
+            Self::OAuthState => (
+                StatusCode::FORBIDDEN,
+                "This sign-in did not start here or has expired, so nobody was signed in. \
+                 Please start again from the sign-in page."
                     .to_owned(),
             ),
             Self::BadForm => (

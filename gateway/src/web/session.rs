@@ -33,6 +33,10 @@ use crate::{
 pub const SESSION: &str = "mt_session";
 /// The pre-session cookie's name: the nonce the sign-in forms' CSRF token is bound to.
 pub const PRE: &str = "mt_pre";
+/// The cookie of a sign-in with a provider in progress: its `state` and PKCE verifier.
+pub const FLOW: &str = "mt_oauth";
+/// Seconds a person has to come back from the provider.
+const FLOW_SECS: i64 = 600;
 
 /// The MAC key and cookie attributes, built from the configuration.
 #[derive(Clone)]
@@ -111,6 +115,35 @@ impl SessionKeys {
         let (user, family, expires) = (parts.next()?, parts.next()?, parts.next()?);
         let expires: i64 = expires.parse().ok()?;
         (expires > chrono::Utc::now().timestamp()).then(|| (user.to_owned(), family.to_owned()))
+    }
+
+    /// The `Set-Cookie` that remembers a provider sign-in's `state` and PKCE `verifier` (both
+    /// hex) for the callback, signed so that it cannot be forged.
+    pub fn start_flow(&self, state: &str, verifier: &str) -> HeaderValue {
+        let payload = format!("{state}.{verifier}");
+        let value = format!("{payload}.{}", self.mac(&format!("flow|{payload}")));
+        self.cookie(FLOW, &value, FLOW_SECS)
+    }
+
+    /// `(state, verifier)` of the request's provider sign-in cookie, when well signed.
+    pub fn read_flow(&self, headers: &HeaderMap) -> Option<(String, String)> {
+        let value = cookie(headers, FLOW)?;
+        let (payload, mac) = value.rsplit_once('.')?;
+        if !self.verify(&format!("flow|{payload}"), mac) {
+            return None;
+        }
+        let (state, verifier) = payload.split_once('.')?;
+        Some((state.to_owned(), verifier.to_owned()))
+    }
+
+    /// The `Set-Cookie` that removes the provider sign-in cookie.
+    pub fn end_flow(&self) -> HeaderValue {
+        self.cookie(FLOW, "", 0)
+    }
+
+    /// Whether cookies are sent over TLS only (so the site's URLs are `https`).
+    pub fn secure(&self) -> bool {
+        self.secure
     }
 
     /// The CSRF token of the session `family`.
