@@ -1062,3 +1062,79 @@ async fn github_sign_in_runs_the_code_flow_with_state_and_pkce() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn sign_in_forms_are_rate_limited_with_an_html_page_and_audited() {
+    let vars = [
+        ("RATELIMIT_ENABLED", "true"),
+        ("RATELIMIT_OVERRIDES", "login=3/minute"),
+    ];
+    let app = spawn_app_with(Backend::Sqlite, &vars).await.unwrap();
+    let mut browser = Browser::new(&app);
+    browser.sign_up("limited@example.com", "Li").await;
+    let csrf = browser.get("/journal").await.csrf();
+    browser.post("/signout", &[("csrf_token", &csrf)]).await;
+    let form = browser.get("/signin").await.csrf();
+    let wrong = [
+        ("csrf_token", form.as_str()),
+        ("email", "limited@example.com"),
+        ("password", "wrong password"),
+    ];
+    assert_eq!(
+        browser.post("/signin", &wrong).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let right = [
+        ("csrf_token", form.as_str()),
+        ("email", "limited@example.com"),
+        ("password", PASSWORD),
+    ];
+    assert!(
+        browser
+            .post("/signin", &right)
+            .await
+            .redirected_to("/journal")
+    );
+    let csrf = browser.get("/journal").await.csrf();
+    let export = browser
+        .post("/account/export", &[("csrf_token", &csrf)])
+        .await;
+    let export: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    let events: Vec<&str> = export["security_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert!(
+        events.contains(&"sign_in_failed")
+            && events.contains(&"sign_in")
+            && events.contains(&"data_export"),
+        "the audit log records the web's sign-ins and export as it does the API's: {events:?}"
+    );
+    browser.post("/signout", &[("csrf_token", &csrf)]).await;
+    browser.post("/signin", &wrong).await;
+    let limited = browser.post("/signin", &wrong).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the API's login quota applies to the form"
+    );
+    assert!(
+        limited.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    assert!(
+        limited.body.contains("wait a moment"),
+        "a page a person can read"
+    );
+    let api = app.login("limited@example.com", PASSWORD).await;
+    assert_eq!(
+        api.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one quota for the form and the API"
+    );
+}
