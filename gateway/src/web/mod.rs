@@ -11,7 +11,8 @@
 //! the API's, never a copy. Their errors ([`crate::ApiError`]) become HTML pages here
 //! ([`WebError`]).
 //!
-//! - [`session`]: the session cookie (bound to a refresh-token family) and CSRF tokens.
+//! - [`session`]: the session cookie (bound to a refresh-token family) and CSRF tokens;
+//!   [`extract`]: the extractors that check them.
 //! - [`layout`]: the page frame, navigation, form fields and error pages.
 //! - one module per journey: [`auth`], [`journal`], [`dashboard`] (+ [`charts`]),
 //!   [`assessments`], [`analyze`], [`account`]; [`oauth`] (sign-in with GitHub).
@@ -22,6 +23,7 @@ pub mod assessments;
 pub mod auth;
 pub mod charts;
 pub mod dashboard;
+pub mod extract;
 pub mod journal;
 pub mod layout;
 pub mod oauth;
@@ -39,7 +41,8 @@ use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLay
 
 use crate::{error::ApiError, state::AppState};
 
-pub use session::{CsrfForm, MaybeWebUser, PreForm, SessionKeys, WebUser};
+pub use extract::{CsrfForm, MaybeWebUser, PreForm, WebUser};
+pub use session::SessionKeys;
 
 /// The pages' policy: nothing inline (no `unsafe-inline`, no `unsafe-eval`), nothing from
 /// another origin; the SVG charts are inline markup styled by classes and presentation
