@@ -3,9 +3,8 @@
 
 use axum::{
     Router,
-    body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -14,7 +13,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{CsrfForm, WebResult, WebUser, keys, layout};
-use crate::{error::ApiError, extract::JsonBody, routes::users as api, state::AppState};
+use crate::{
+    error::ApiError,
+    extract::JsonBody,
+    routes::{owner, users as api},
+    state::AppState,
+    store::users::UserRow,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -139,11 +144,17 @@ pub struct DeleteForm {
     pub password: String,
 }
 
-async fn account(user: WebUser) -> Markup {
-    account_page(&user, None)
+async fn account(State(state): State<AppState>, user: WebUser) -> WebResult<Markup> {
+    let account = owner::live_account(&state, &user.auth).await?;
+    Ok(account_page(&user, has_password(&account), None))
 }
 
-fn account_page(user: &WebUser, error: Option<&str>) -> Markup {
+/// Accounts made through GitHub have no password; deleting one needs a recent sign-in instead.
+fn has_password(account: &UserRow) -> bool {
+    !account.password_hash.is_empty()
+}
+
+fn account_page(user: &WebUser, password: bool, error: Option<&str>) -> Markup {
     layout::page(
         "Account",
         Some(user),
@@ -163,7 +174,12 @@ fn account_page(user: &WebUser, error: Option<&str>) -> Markup {
                 p { "This deletes your account and everything in it, at once and for good." }
                 form method="post" action="/account/delete" {
                     (layout::csrf(&user.csrf))
-                    (layout::field("Your password", "password", "password", "", error))
+                    @if password {
+                        (layout::field("Your password", "password", "password", "", error))
+                    } @else {
+                        p { "You sign in with GitHub, so this needs a sign-in from the last 10 minutes." }
+                        (layout::alert(error))
+                    }
                     button.danger type="submit" { "Delete my account" }
                 }
             }
@@ -182,21 +198,18 @@ async fn delete(
     State(state): State<AppState>,
     CsrfForm(user, form): CsrfForm<DeleteForm>,
 ) -> WebResult<Response> {
-    let body = Bytes::from(json!({ "password": form.password }).to_string());
-    let answer = api::delete_account(
-        State(state.clone()),
-        user.auth.clone(),
-        HeaderMap::new(),
-        body,
-    )
-    .await;
+    let account = owner::live_account(&state, &user.auth).await?;
+    let request = api::DeleteRequest {
+        password: Some(form.password),
+    };
+    let answer = api::delete_confirmed(&state, &account, Some(user.signed_in_at), request).await;
     match answer {
         Ok(_) => {
             let cookie = keys(&state).end();
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
         }
         Err(e @ (ApiError::BadRequest(_) | ApiError::Unauthorized(_))) => {
-            let page = account_page(&user, Some(&e.to_string()));
+            let page = account_page(&user, has_password(&account), Some(&e.to_string()));
             Ok((e.status(), page).into_response())
         }
         Err(e) => Err(e.into()),

@@ -20,15 +20,19 @@ pub struct WebUser {
     pub auth: AuthUser,
     /// The CSRF token this session's forms carry.
     pub csrf: String,
+    /// When the person signed in (Unix seconds): a recent sign-in confirms deleting an account
+    /// without a password.
+    pub signed_in_at: i64,
 }
 
 impl WebUser {
     /// The signed-in person, `None` without a live session.
     pub async fn of(parts: &Parts, state: &AppState) -> Result<Option<Self>, WebError> {
         let keys = keys(state);
-        let Some((user_id, family)) = keys.read(&parts.headers) else {
+        let Some(session) = keys.read_session(&parts.headers) else {
             return Ok(None);
         };
+        let (user_id, family) = (session.user_id, session.family);
         if !tokens::session_is_live(&state.db, &user_id, &family).await? {
             return Ok(None);
         }
@@ -42,6 +46,7 @@ impl WebUser {
                 session: family,
             },
             csrf,
+            signed_in_at: session.started_at,
         }))
     }
 }

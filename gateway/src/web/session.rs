@@ -97,8 +97,13 @@ impl SessionKeys {
     }
 
     /// `(user_id, family)` of a well-signed, unexpired session cookie; the family may still
-    /// have been revoked (see [`WebUser`]).
+    /// have been revoked (see [`super::WebUser`]).
     pub fn read(&self, headers: &HeaderMap) -> Option<(String, String)> {
+        self.read_session(headers).map(|s| (s.user_id, s.family))
+    }
+
+    /// The well-signed, unexpired session cookie of a request.
+    pub fn read_session(&self, headers: &HeaderMap) -> Option<CookieSession> {
         let value = cookie(headers, SESSION)?;
         let (payload, mac) = value.rsplit_once('.')?;
         if !self.verify(&format!("session|{payload}"), mac) {
@@ -107,7 +112,12 @@ impl SessionKeys {
         let mut parts = payload.split('.');
         let (user, family, expires) = (parts.next()?, parts.next()?, parts.next()?);
         let expires: i64 = expires.parse().ok()?;
-        (expires > chrono::Utc::now().timestamp()).then(|| (user.to_owned(), family.to_owned()))
+        (expires > chrono::Utc::now().timestamp()).then(|| CookieSession {
+            user_id: user.to_owned(),
+            family: family.to_owned(),
+            // The cookie lives `ttl_secs` from the sign-in.
+            started_at: expires - self.ttl_secs,
+        })
     }
 
     /// The `Set-Cookie` that remembers a provider sign-in's `state` and PKCE `verifier` (both
@@ -165,6 +175,15 @@ impl SessionKeys {
     pub fn pre_csrf_ok(&self, headers: &HeaderMap, token: &str) -> bool {
         cookie(headers, PRE).is_some_and(|nonce| self.verify(&format!("pre|{nonce}"), token))
     }
+}
+
+/// What a session cookie says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieSession {
+    pub user_id: String,
+    pub family: String,
+    /// When the person signed in (Unix seconds).
+    pub started_at: i64,
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

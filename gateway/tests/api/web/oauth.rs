@@ -131,6 +131,18 @@ async fn github_sign_in_runs_the_code_flow_with_state_and_pkce() {
         "a callback works once"
     );
 
+    // No password to confirm with: the fresh sign-in does, as the API's rule says.
+    let account = browser.get("/account").await;
+    assert!(
+        !account.body.contains("id=\"password\""),
+        "no password field"
+    );
+    assert!(account.body.contains("sign-in from the last 10 minutes"));
+    let deleted = browser
+        .post("/account/delete", &[("csrf_token", &account.csrf())])
+        .await;
+    assert!(deleted.redirected_to("/"), "{deleted:?}");
+
     let plain = spawn_app(Backend::Sqlite).await.unwrap();
     let mut other = Browser::new(&plain);
     assert!(
