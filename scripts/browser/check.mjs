@@ -59,7 +59,9 @@ async function check(name) {
 
 async function go(path, name) {
   const response = await page.goto(base + path);
-  if (!response.ok()) problems.push(`${name}: HTTP ${response.status()}`);
+  if (!response.ok()) {
+    problems.push(`${name}: HTTP ${response.status()}: ${(await response.text()).slice(0, 300)}`);
+  }
   await check(name);
 }
 
@@ -143,7 +145,8 @@ try {
   await Promise.all([page.waitForURL(`${base}/signin`), page.click("nav form button")]);
   await check("signin");
 } catch (error) {
-  problems.push(`the walk stopped: ${error.stack || error}`);
+  const text = await page.evaluate(() => document.body && document.body.innerText.slice(0, 400)).catch(() => "");
+  problems.push(`the walk stopped at ${page.url()}: ${error.stack || error}\n    the page said: ${text}`);
 } finally {
   await browser.close();
 }
