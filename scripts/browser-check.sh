@@ -36,6 +36,7 @@ if [ ! -x "$CHROMIUM" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; 
 fi
 [ -x "$CHROMIUM" ] || skip "no Chromium at $CHROMIUM (apt-get install chromium)"
 command -v node >/dev/null && command -v npm >/dev/null || skip "node and npm are not installed"
+command -v curl >/dev/null && command -v python3 >/dev/null || skip "curl and python3 are needed"
 
 if [ ! -f "$TOOLS/node_modules/playwright-core/package.json" ] \
   || [ ! -f "$TOOLS/node_modules/axe-core/axe.min.js" ] \
@@ -52,10 +53,13 @@ echo "browser-check: building moodtracker-inference and moodtracker-gateway (deb
 cargo build --locked -q -p moodtracker-inference -p moodtracker-gateway --bins
 BIN="$CARGO_TARGET_DIR/debug"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Four distinct free ports, held open together while chosen so no two are the same.
+read -r HTTP_PORT GRPC_PORT INF_METRICS_PORT GW_METRICS_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
 WORK="$(mktemp -d)"
-HTTP_PORT="$(free_port)"
-GRPC_PORT="$(free_port)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -63,11 +67,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-INFERENCE_GRPC_ADDR="127.0.0.1:$GRPC_PORT" INFERENCE_METRICS_ADDR="127.0.0.1:$(free_port)" \
+INFERENCE_GRPC_ADDR="127.0.0.1:$GRPC_PORT" INFERENCE_METRICS_ADDR="127.0.0.1:$INF_METRICS_PORT" \
   INFERENCE_ROBERTA_MODEL="$ROOT/models/roberta-sentiment" INFERENCE_LSTM_MODEL="$ROOT/models/lstm-sentiment" \
   LOG_LEVEL=warn "$BIN/moodtracker-inference" >"$WORK/inference.log" 2>&1 &
 pids+=($!)
-APP_ENV=development PORT="$HTTP_PORT" HOST=127.0.0.1 METRICS_ADDR="127.0.0.1:$(free_port)" \
+APP_ENV=development PORT="$HTTP_PORT" HOST=127.0.0.1 METRICS_ADDR="127.0.0.1:$GW_METRICS_PORT" \
   DATABASE_URL="sqlite://$WORK/web.db" INFERENCE_URL="http://127.0.0.1:$GRPC_PORT" LOG_LEVEL=warn \
   "$BIN/moodtracker-gateway" >"$WORK/gateway.log" 2>&1 &
 pids+=($!)
@@ -86,7 +90,7 @@ fi
 
 SHOTS="$CARGO_TARGET_DIR/web-screenshots"
 mkdir -p "$SHOTS"
-NODE_PATH="$TOOLS/node_modules" BASE_URL="http://127.0.0.1:$HTTP_PORT" SHOTS="$SHOTS" \
+BASE_URL="http://127.0.0.1:$HTTP_PORT" SHOTS="$SHOTS" \
   CHROMIUM="$CHROMIUM" AXE="$TOOLS/node_modules/axe-core/axe.min.js" \
   node scripts/browser/check.mjs
 echo "browser-check: screenshots in $SHOTS"
