@@ -147,12 +147,12 @@ async fn log_server_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Rewrites any error response that is not already JSON (or one of the web app's HTML pages) (axum's 405, tower-http's 408 and 413,
-/// path rejections) into the envelope, keeping its status and headers such as `Allow`.
+/// Rewrites any error response that is not already JSON (axum's 405, tower-http's 408 and 413,
+/// path rejections) into the envelope, keeping its status and headers such as `Allow`; the web
+/// app's HTML error pages are left as they are.
 async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    // The web app's own error pages are HTML and stay so.
     let is_json_or_page = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -93,10 +93,9 @@ pub fn identifies_caller(method: &Method, path: &str) -> bool {
 }
 
 /// Routes no quota applies to: probes poll them, CORS preflights carry no identity, and the web
-/// app's static files are cached by browsers anyway.
+/// app's stylesheet, script and icon come with every page view (limiting them would break pages
+/// long before the page quota is spent).
 pub fn is_exempt(method: &Method, path: &str) -> bool {
-    // The web app's stylesheet, script and icon come with every page view; limiting them would
-    // break pages long before the page quota is spent.
     method == Method::OPTIONS
         || matches!(
             path,
