@@ -122,3 +122,51 @@ pub fn mix_bar(positive: usize, neutral: usize, negative: usize) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 3, d).unwrap()
+    }
+
+    #[test]
+    fn a_day_without_an_entry_breaks_the_line() {
+        let points = [(day(1), 5.0), (day(2), 6.0), (day(4), 7.0)];
+        let refs: Vec<_> = points.iter().collect();
+        let path = segments(&refs, |_| 0.0, |m| m);
+        assert_eq!(path.matches('M').count(), 2, "{path}");
+        assert_eq!(path.matches('L').count(), 1, "{path}");
+    }
+
+    #[test]
+    fn the_line_chart_shows_only_the_period_and_labels_each_point() {
+        let points = [(day(1), 2.0), (day(20), 9.0), (day(25), 5.0)];
+        let svg = mood_line(&points, day(25), 7, "mood").into_string();
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "day 1 lies outside the 7 days"
+        );
+        assert!(svg.contains("data-tip=\"Mar 20: mood 9.0\""));
+        assert!(svg.contains("role=\"img\" aria-label=\"mood\""));
+    }
+
+    #[test]
+    fn the_heat_map_has_a_square_for_every_day_of_53_weeks() {
+        let svg = heat_map(&[(day(5), 8.0)], day(5)).into_string();
+        let squares = svg.matches("<rect").count();
+        // 52 full weeks back from the start of this week, plus this week up to today.
+        assert!((365..=371).contains(&squares), "{squares}");
+        assert_eq!(svg.matches("day m4").count(), 1);
+        assert!(svg.contains("no entry"));
+    }
+
+    #[test]
+    fn the_mix_bar_splits_the_whole_width() {
+        let svg = mix_bar(1, 1, 2).into_string();
+        assert!(svg.contains("width=\"25\"") && svg.contains("width=\"50\""));
+        assert!(svg.contains("x=\"50\""), "negative starts after the others");
+    }
+}
