@@ -196,6 +196,35 @@ async fn phq9_with_item_9_puts_crisis_resources_first(browser: &mut Browser<'_>)
         history.body.contains("Your history"),
         "the result is in the history"
     );
+
+    // The other instruments, each to its result: no crisis block without PHQ-9 item 9.
+    for (id, items) in [(2, 7), (3, 50), (4, 10)] {
+        let form = browser.get(&format!("/assessments/{id}")).await;
+        let csrf = form.csrf();
+        let mut answers: Vec<(String, String)> = (1..=items)
+            .map(|n| (format!("q{n}"), "2".to_owned()))
+            .collect();
+        answers.push(("csrf_token".into(), csrf));
+        let pairs: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let submitted = browser.post(&format!("/assessments/{id}"), &pairs).await;
+        assert_eq!(
+            submitted.status,
+            StatusCode::SEE_OTHER,
+            "instrument {id}: {}",
+            submitted.body.chars().take(300).collect::<String>()
+        );
+        let result = browser.get(submitted.location.as_deref().unwrap()).await;
+        assert_eq!(result.status, StatusCode::OK);
+        assert!(
+            result.body.contains("Recommendations") && !result.body.contains("class=\"crisis\"")
+        );
+        if id == 3 {
+            assert!(result.body.contains("Trait"), "the Big Five's traits");
+        }
+    }
 }
 
 async fn analyze(browser: &mut Browser<'_>) {

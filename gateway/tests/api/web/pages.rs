@@ -114,7 +114,7 @@ async fn the_heaviest_pages_transfer_under_100_kb_and_plain_pages_answer_in_mill
     for path in [
         "/journal",
         "/dashboard?days=90",
-        "/assessments/4",
+        "/assessments/3",
         "/assessments",
     ] {
         let response = browser
