@@ -142,6 +142,20 @@ pub fn status_message(status: StatusCode) -> &'static str {
 
 /// `/` for someone not signed in.
 pub fn welcome() -> Markup {
+    let features = [
+        (
+            "Journal",
+            "A few lines a day, with tags. Each entry gets a mood score from two models, and you can see which words moved it.",
+        ),
+        (
+            "Dashboard",
+            "Your mood over weeks and months, a calendar of the year, streaks and gentle insights.",
+        ),
+        (
+            "Check-ins",
+            "PHQ-9, GAD-7, PSS-10 and the Big Five, with what the result means and what may help.",
+        ),
+    ];
     page(
         "Welcome",
         None,
@@ -154,6 +168,11 @@ pub fn welcome() -> Markup {
                     a.button href="/signup" { "Create an account" }
                     " "
                     a.button.secondary href="/signin" { "Sign in" }
+                }
+            }
+            section.features aria-label="What you get" {
+                @for (title, text) in features {
+                    div.card { h2 { (title) } p.muted { (text) } }
                 }
             }
         },
