@@ -16,7 +16,7 @@ use super::{CsrfForm, WebResult, WebUser, keys, layout};
 use crate::{
     error::ApiError,
     extract::JsonBody,
-    routes::{owner, users as api},
+    routes::{import, owner, users as api},
     state::AppState,
     store::users::UserRow,
 };
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(profile).post(save_profile))
         .route("/account", get(account))
         .route("/account/export", post(export))
+        .route("/account/export.csv", post(export_csv))
         .route("/account/delete", post(delete))
 }
 
@@ -168,6 +169,11 @@ fn account_page(user: &WebUser, password: bool, error: Option<&str>) -> Markup {
                     (layout::csrf(&user.csrf))
                     button type="submit" { "Download my data" }
                 }
+                p { "Or just the journal, as a spreadsheet (one row per entry, dates in your time zone):" }
+                form method="post" action="/account/export.csv" {
+                    (layout::csrf(&user.csrf))
+                    button.secondary type="submit" { "Download my journal as CSV" }
+                }
             }
             section.card.danger-zone {
                 h2 { "Delete my account" }
@@ -192,6 +198,14 @@ async fn export(
     CsrfForm(user, _): CsrfForm<DeleteForm>,
 ) -> WebResult<Response> {
     Ok(api::export(State(state), user.auth).await?.into_response())
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    CsrfForm(user, _): CsrfForm<DeleteForm>,
+) -> WebResult<Response> {
+    let answer = import::export_csv(State(state), user.auth).await?;
+    Ok(answer.into_response())
 }
 
 async fn delete(

@@ -106,6 +106,12 @@ fn filter_card(filter: &Filter) -> Markup {
     }
 }
 
+/// The journal filtered to one tag.
+fn tag_link(tag: &str) -> String {
+    let query = serde_urlencoded::to_string([("tag", tag)]).unwrap_or_default();
+    format!("/journal?{query}")
+}
+
 fn page_link(filter: &Filter, page: usize) -> String {
     let query = serde_urlencoded::to_string([
         ("page", page.to_string()),
@@ -141,7 +147,7 @@ pub fn entry_card(row: &EntryRow, link: bool) -> Markup {
             p.entry-text { (row.text) }
             @let tags = tags(row);
             @if !tags.is_empty() {
-                ul.tags aria-label="Tags" { @for tag in &tags { li { (tag) } } }
+                ul.tags aria-label="Tags" { @for tag in &tags { li { a href=(tag_link(tag)) { (tag) } } } }
             }
             (readings(row))
         }

@@ -62,6 +62,10 @@ async fn journal(browser: &mut Browser<'_>) {
         vec![walk],
         "the tag filter keeps only tagged entries"
     );
+    assert!(
+        list.body.contains("href=\"/journal?tag=walk\""),
+        "a tag links to its filter"
+    );
     let future = browser.get("/journal?from=2999-01-01").await;
     assert!(future.entry_ids().is_empty(), "the date filter");
     let bad = browser.get("/journal?from=yesterday").await;
@@ -362,6 +366,14 @@ async fn account(browser: &mut Browser<'_>) {
     assert!(
         export.body.contains("Work was stressful"),
         "the export holds the entries"
+    );
+    let csv = browser
+        .post("/account/export.csv", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        csv.body.contains("Work was stressful"),
+        "the journal as CSV"
     );
     let wrong = browser
         .post(
