@@ -58,6 +58,8 @@ pub struct Filter {
 pub struct EntryForm {
     pub text: String,
     pub tags: String,
+    /// The person's own rating, `1` (awful) to `5` (great), or empty.
+    pub self_mood: String,
 }
 
 impl EntryForm {
@@ -69,7 +71,12 @@ impl EntryForm {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .collect();
-        json!({ "text": self.text, "tags": tags })
+        // A rating that is not a number goes to the API as it is, to be refused there.
+        let self_mood = match self.self_mood.trim() {
+            "" => serde_json::Value::Null,
+            m => m.parse::<i64>().map_or_else(|_| json!(m), |n| json!(n)),
+        };
+        json!({ "text": self.text, "tags": tags, "self_mood": self_mood })
     }
 }
 
@@ -174,6 +181,7 @@ async fn view(
     let form = EntryForm {
         text: row.text.clone(),
         tags: tags(&row).join(", "),
+        self_mood: row.self_mood.map(|m| m.to_string()).unwrap_or_default(),
     };
     Ok(entry_page(&user, &row, explanation.as_ref(), &form, None))
 }

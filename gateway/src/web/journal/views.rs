@@ -131,8 +131,30 @@ fn entry_fields(form: &EntryForm, error: Option<&str>) -> Markup {
                 aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "text-error")] { (form.text) }
             @if let Some(error) = error { p.error #text-error { (error) } }
         }
-        (layout::field("Tags (comma-separated, optional)", "tags", "text", &form.tags, None))
+        (layout::field("Tags (optional, comma-separated)", "tags", "text", &form.tags, None))
+        fieldset.scale {
+            legend { "How was your day? (optional)" }
+            div.options {
+                @for (value, name) in SELF_MOODS.iter().enumerate().map(|(i, n)| (i + 1, n)) {
+                    @let id = format!("self-mood-{value}");
+                    label.option for=(id) {
+                        input #(id) type="radio" name="self_mood" value=(value) checked[form.self_mood == value.to_string()];
+                        " " (name)
+                    }
+                }
+            }
+        }
     }
+}
+
+/// The words for a self-rating of 1 to 5.
+const SELF_MOODS: [&str; 5] = ["Awful", "Bad", "Okay", "Good", "Great"];
+
+/// A self-rating in words.
+fn self_mood_name(mood: i64) -> Option<&'static str> {
+    SELF_MOODS
+        .get(usize::try_from(mood).ok()?.checked_sub(1)?)
+        .copied()
 }
 
 /// One entry as a card: date, text, tags and both models' readings.
@@ -150,6 +172,9 @@ pub fn entry_card(row: &EntryRow, link: bool) -> Markup {
                 ul.tags aria-label="Tags" { @for tag in &tags { li { a href=(tag_link(tag)) { (tag) } } } }
             }
             (readings(row))
+            @if let Some(name) = row.self_mood.and_then(self_mood_name) {
+                p.self-mood { "Your rating: " strong { (name) } }
+            }
         }
     }
 }

@@ -48,6 +48,45 @@ async fn journal(browser: &mut Browser<'_>) {
     browser
         .write("Work was stressful and I felt awful", "work")
         .await;
+    let form = browser.get("/journal").await;
+    let rated = browser
+        .post(
+            "/journal",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("text", "Quiet tea in the garden"),
+                ("self_mood", "4"),
+            ],
+        )
+        .await;
+    assert!(rated.redirected_to("/journal"));
+    let odd = browser
+        .post(
+            "/journal",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("text", "A rating out of range"),
+                ("self_mood", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST, "the API's own check");
+    assert!(odd.body.contains("self_mood must be"));
+    let rated_id = browser.get("/journal").await.entry_ids()[0];
+    assert!(
+        browser
+            .get(&format!("/journal/{rated_id}"))
+            .await
+            .body
+            .contains("Your rating: <strong>Good</strong>")
+    );
+    let deleted = browser.get(&format!("/journal/{rated_id}/delete")).await;
+    browser
+        .post(
+            &format!("/journal/{rated_id}/delete"),
+            &[("csrf_token", &deleted.csrf())],
+        )
+        .await;
     let list = browser.get("/journal").await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.entry_ids().len(), 2, "both entries, newest first");
