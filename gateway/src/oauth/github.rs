@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{OAuthConfig, OAuthError, VerifiedIdentity, split_name};
+use super::{OAuthConfig, OAuthError, VerifiedIdentity, WebFlow, split_name};
 
 #[derive(Debug, Deserialize)]
 struct TokenResponse {
@@ -22,14 +22,6 @@ struct GithubEmail {
     email: String,
     primary: bool,
     verified: bool,
-}
-
-/// What a browser's authorization-code flow adds to the exchange (the web app's sign-in): the
-/// PKCE verifier whose challenge went to the authorize URL, and the redirect URI used there.
-#[derive(Debug, Clone, Copy)]
-pub struct WebFlow<'a> {
-    pub code_verifier: &'a str,
-    pub redirect_uri: &'a str,
 }
 
 /// Exchanges `code` and returns the verified identity behind it.

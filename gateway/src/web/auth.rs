@@ -11,7 +11,7 @@ use axum::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{CsrfForm, MaybeWebUser, PreForm, WebError, WebResult, keys, layout};
+use super::{CsrfForm, MaybeWebUser, PreForm, WebError, WebResult, keys, layout, oauth::Provider};
 use crate::{
     error::ApiError,
     routes::auth::{self as api, RegisterRequest},
@@ -75,9 +75,9 @@ async fn signin_page(
     if user.0.is_some() {
         return Redirect::to("/journal").into_response();
     }
-    let github = super::oauth::github_enabled(&state);
+    let providers = super::oauth::enabled(&state);
     with_pre_session(&state, &headers, |csrf| {
-        signin_form(csrf, &SignIn::default(), &None, github)
+        signin_form(csrf, &SignIn::default(), &None, &providers)
     })
 }
 
@@ -148,17 +148,17 @@ async fn signin(
         _ => None,
     };
     if missing.is_some() {
-        let page = signin_form(&csrf, &form, &missing, super::oauth::github_enabled(&state));
+        let page = signin_form(&csrf, &form, &missing, &super::oauth::enabled(&state));
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     match api::authenticate(&state, Some(&form.email), form.password.clone()).await {
         Ok(user) => signed_in(&state, &user.id).await,
         Err(ApiError::Unauthorized(message)) => {
             let error = Some(("password", message));
-            let github = super::oauth::github_enabled(&state);
+            let providers = super::oauth::enabled(&state);
             Ok((
                 StatusCode::UNAUTHORIZED,
-                signin_form(&csrf, &form, &error, github),
+                signin_form(&csrf, &form, &error, &providers),
             )
                 .into_response())
         }
@@ -170,12 +170,12 @@ async fn signin(
 /// email, say).
 pub(crate) fn refused_page(state: &AppState, headers: &HeaderMap, message: &str) -> Markup {
     let error = Some(("", message.to_owned()));
-    let github = super::oauth::github_enabled(state);
+    let providers = super::oauth::enabled(state);
     signin_form(
         &pre_csrf(state, headers),
         &SignIn::default(),
         &error,
-        github,
+        &providers,
     )
 }
 
@@ -226,7 +226,12 @@ fn signup_form(csrf: &str, form: &SignUp, error: &Option<FieldError>) -> Markup 
     )
 }
 
-fn signin_form(csrf: &str, form: &SignIn, error: &Option<FieldError>, github: bool) -> Markup {
+fn signin_form(
+    csrf: &str,
+    form: &SignIn,
+    error: &Option<FieldError>,
+    providers: &[Provider],
+) -> Markup {
     layout::page(
         "Sign in",
         None,
@@ -241,8 +246,13 @@ fn signin_form(csrf: &str, form: &SignIn, error: &Option<FieldError>, github: bo
                     button type="submit" { "Sign in" }
                 }
                 (layout::alert(error_on(error, "")))
-                @if github {
-                    p.providers { a.button.secondary href="/signin/github" { "Sign in with GitHub" } }
+                @if !providers.is_empty() {
+                    p.providers {
+                        @for p in providers {
+                            a.button.secondary href={ "/signin/" (p.name()) } { (p.label()) }
+                            " "
+                        }
+                    }
                 }
                 p { "New here? " a href="/signup" { "Create an account" } }
             }

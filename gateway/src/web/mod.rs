@@ -15,7 +15,7 @@
 //!   [`extract`]: the extractors that check them.
 //! - [`layout`]: the page frame, navigation, form fields and error pages.
 //! - one module per journey: [`auth`], [`journal`], [`dashboard`] (+ [`charts`]),
-//!   [`assessments`], [`analyze`], [`account`]; [`oauth`] (sign-in with GitHub).
+//!   [`assessments`], [`analyze`], [`account`]; [`oauth`] (sign-in with GitHub and Google).
 
 pub mod account;
 pub mod analyze;
@@ -62,7 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(home))
         .merge(auth::router())
-        .merge(oauth::router())
+        .merge(oauth::router(state))
         .merge(journal::router())
         .merge(dashboard::router())
         .merge(assessments::router())
