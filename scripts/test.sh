@@ -19,6 +19,12 @@ cargo test --workspace --locked
 # the repository; without Python it skips loudly, or fails with CI=true.
 scripts/api-contract.sh
 
+# The web app in headless Chromium: axe-core on every page, no console error or CSP violation,
+# 360 px layouts, screenshots under $CARGO_TARGET_DIR/web-screenshots. Its tools (Debian's
+# chromium, playwright-core and axe-core from npm) install themselves; without them it skips
+# loudly, or fails with CI=true.
+scripts/browser-check.sh
+
 # The delivery: Helm chart, kustomize overlays, Dockerfiles and skaffold.yaml, rendered and
 # validated (the probe test, deploy/tests/chart_probes.rs, ran with the workspace's tests above).
 # Its tools install into a cache outside the repository; without them it skips loudly, or fails

@@ -59,6 +59,13 @@ pub async fn register(
     JsonBody(body): JsonBody<Option<RegisterRequest>>,
 ) -> ApiResult<Json<SessionResponse>> {
     let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
+    let user = create_account(&state, body).await?;
+    session(&state, &user).await
+}
+
+/// Validates a registration and creates the account (409 when the email is taken); the API
+/// and the web sign-up share it.
+pub(crate) async fn create_account(state: &AppState, body: RegisterRequest) -> ApiResult<UserRow> {
     let new = validate_registration(body)?;
     let hash = password::hash(new.password.clone()).await?;
     let id = refresh::random_id();
@@ -76,10 +83,9 @@ pub async fn register(
     if !users::insert(&state.db, &row).await? {
         return Err(ApiError::Conflict("User already exists".into()));
     }
-    let user = users::by_id(&state.db, &id)
+    users::by_id(&state.db, &id)
         .await?
-        .ok_or_else(|| ApiError::internal("user vanished"))?;
-    session(&state, &user).await
+        .ok_or_else(|| ApiError::internal("user vanished"))
 }
 
 #[utoipa::path(post, path = "/api/auth/login", request_body = LoginRequest, tag = "auth",
@@ -91,12 +97,27 @@ pub async fn login(
     JsonBody(body): JsonBody<Option<LoginRequest>>,
 ) -> ApiResult<Json<SessionResponse>> {
     let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
-    let email = normalise_email(body.email.as_deref());
-    let password = body.password.unwrap_or_default();
+    let user = authenticate(
+        &state,
+        body.email.as_deref(),
+        body.password.unwrap_or_default(),
+    )
+    .await?;
+    session(&state, &user).await
+}
+
+/// The account whose password `password` is, after the per-account sign-in limit, with the
+/// audit log's record either way; the API and the web sign-in share it.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    email: Option<&str>,
+    password: String,
+) -> ApiResult<UserRow> {
+    let email = normalise_email(email);
     if email.is_empty() || password.is_empty() {
         return Err(ApiError::bad_request("Email and password are required"));
     }
-    limit_account(&state, &email).await?;
+    limit_account(state, &email).await?;
     let user = users::by_email(&state.db, &email).await?;
     // Verify against a dummy hash for unknown emails: the same work, the same answer.
     let phc = user.as_ref().map_or_else(
@@ -124,12 +145,12 @@ pub async fn login(
         },
     )
     .await;
-    session(&state, &user).await
+    Ok(user)
 }
 
 /// 429 when the account `email` names has had its quota of sign-in attempts, from whatever
 /// addresses they came.
-async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
+pub(crate) async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
     let limiter = &state.platform.rate_limit.limiter;
     match limiter.check_login_account(email).await {
         Decision::Decided { outcome, .. } if !outcome.allowed => Err(ApiError::TooManyRequests {
@@ -271,9 +292,16 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
 
 /// Starts a session: a new refresh-token family, its first token and an access token.
 pub(crate) async fn session(state: &AppState, user: &UserRow) -> ApiResult<Json<SessionResponse>> {
-    let family = refresh::random_id();
-    let refresh_token = store_next(state, &user.id, &family).await?;
+    let (family, refresh_token) = start_family(state, &user.id).await?;
     respond(state, user, &family, refresh_token)
+}
+
+/// A new refresh-token family of `user_id` with its first token: `(family, token)`. A web
+/// session is such a family too, so signing out and reuse detection treat both alike.
+pub(crate) async fn start_family(state: &AppState, user_id: &str) -> ApiResult<(String, String)> {
+    let family = refresh::random_id();
+    let refresh_token = store_next(state, user_id, &family).await?;
+    Ok((family, refresh_token))
 }
 
 /// Stores a new refresh token of `family` and returns it.
@@ -312,39 +340,76 @@ fn required_refresh_token(body: Option<RefreshRequest>) -> ApiResult<String> {
         .ok_or_else(|| ApiError::bad_request("refresh_token is required"))
 }
 
+/// A registration refused, naming the form field at fault (the web form shows the message
+/// beside it; the API answers it as a 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldError {
+    /// `email`, `password` or `first_name`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::BadRequest(e.message)
+    }
+}
+
 /// A registration that passed validation.
-struct NewAccount {
+pub(crate) struct NewAccount {
     email: String,
     password: String,
     first_name: String,
     last_name: String,
 }
 
-fn validate_registration(body: RegisterRequest) -> ApiResult<NewAccount> {
+pub(crate) fn validate_registration(body: RegisterRequest) -> Result<NewAccount, FieldError> {
     let email = normalise_email(body.email.as_deref());
     let password = body.password.unwrap_or_default();
     let (first_name, last_name) = names(body.first_name, body.last_name, body.name);
     if email.is_empty() || password.is_empty() {
-        return Err(ApiError::bad_request("Email and password are required"));
+        let field = if email.is_empty() {
+            "email"
+        } else {
+            "password"
+        };
+        return Err(FieldError::new(field, "Email and password are required"));
     }
     if first_name.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(FieldError::new(
+            "first_name",
             "Email, password, and name are required",
         ));
     }
     if email.chars().count() > MAX_EMAIL || !plausible_email(&email) {
-        return Err(ApiError::bad_request("Invalid email address"));
+        return Err(FieldError::new("email", "Invalid email address"));
     }
     let length = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
-        return Err(ApiError::bad_request(format!(
-            "Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"),
+        ));
     }
     if first_name.chars().count() > MAX_NAME || last_name.chars().count() > MAX_NAME {
-        return Err(ApiError::bad_request(format!(
-            "Names must be at most {MAX_NAME} characters"
-        )));
+        let field = if first_name.chars().count() > MAX_NAME {
+            "first_name"
+        } else {
+            "last_name"
+        };
+        return Err(FieldError::new(
+            field,
+            format!("Names must be at most {MAX_NAME} characters"),
+        ));
     }
     Ok(NewAccount {
         email,

@@ -406,7 +406,7 @@ fn paging(page: Option<i64>, per_page: Option<i64>) -> ApiResult<(i64, i64, i64)
 /// Stored timestamps are fixed-width text, so text order is time order only for years 0000 to
 /// 9999: a bound outside them is refused, and an upper bound past the end of 9999 means no
 /// upper bound at all.
-fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
+pub(crate) fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
     let from = from.map(|f| parse_bound(f, false)).transpose()?;
     let to = to.map(|t| parse_bound(t, true)).transpose()?;
     if let (Some(f), Some(t)) = (from, to)

@@ -92,7 +92,7 @@ pub async fn github(
 ) -> ApiResult<Json<SessionResponse>> {
     let code = string_field(body.as_ref(), "code")
         .ok_or_else(|| ApiError::bad_request("Authorization code is required"))?;
-    let identity = oauth::github::sign_in(&providers.client, &providers.config, &code).await;
+    let identity = oauth::github::sign_in(&providers.client, &providers.config, &code, None).await;
     finish(&state, identity, "github").await
 }
 
@@ -108,6 +108,17 @@ async fn finish(
     identity: Result<VerifiedIdentity, OAuthError>,
     method: &'static str,
 ) -> ApiResult<Json<SessionResponse>> {
+    let user = signed_in_account(state, identity, method).await?;
+    session(state, &user).await
+}
+
+/// Audits a provider sign-in and, on success, records it and returns the identity's account;
+/// the API and the web app's sign-in share it.
+pub(crate) async fn signed_in_account(
+    state: &AppState,
+    identity: Result<VerifiedIdentity, OAuthError>,
+    method: &'static str,
+) -> ApiResult<users::UserRow> {
     let identity = match identity {
         Ok(identity) => identity,
         Err(e) => {
@@ -135,7 +146,7 @@ async fn finish(
         },
     )
     .await;
-    session(state, &user).await
+    Ok(user)
 }
 
 /// The account with the verified email (linking a provider to an existing account only ever

@@ -25,7 +25,7 @@ use crate::{
     state::AppState,
 };
 
-mod csv_input;
+pub(crate) mod csv_input;
 mod wire;
 
 pub use wire::{

@@ -161,9 +161,8 @@ pub async fn delete_account(
     body: Bytes,
 ) -> ApiResult<Json<Done>> {
     let account = owner::live_account(&state, &user).await?;
-    confirm_deletion(&state, &account, &headers, delete_request(&body)?).await?;
-    accounts::delete_account(&state.db, &account.id).await?;
-    audit::record(&state.db, Event::AccountDeleted).await;
+    let signed_in_at = bearer_issued_at(&state, &headers);
+    delete_confirmed(&state, &account, signed_in_at, delete_request(&body)?).await?;
     Ok(Json(Done::new(
         "Your account and all of its data have been deleted",
     )))
@@ -179,15 +178,30 @@ fn delete_request(body: &[u8]) -> ApiResult<DeleteRequest> {
         .map_err(|_| ApiError::bad_request("Invalid JSON body"))
 }
 
-/// The password for accounts that have one; otherwise a token issued in the last 10 minutes.
+/// Deletes `account` and all its data once confirmed (see [`confirm_deletion`]), and audits it;
+/// the API and the web app share it. `signed_in_at`: when the caller's credential was issued
+/// (the bearer token's `iat`, or the web session's start).
+pub(crate) async fn delete_confirmed(
+    state: &AppState,
+    account: &UserRow,
+    signed_in_at: Option<i64>,
+    body: DeleteRequest,
+) -> ApiResult<()> {
+    confirm_deletion(state, account, signed_in_at, body).await?;
+    accounts::delete_account(&state.db, &account.id).await?;
+    audit::record(&state.db, Event::AccountDeleted).await;
+    Ok(())
+}
+
+/// The password for accounts that have one; otherwise a sign-in in the last 10 minutes.
 async fn confirm_deletion(
     state: &AppState,
     account: &UserRow,
-    headers: &HeaderMap,
+    signed_in_at: Option<i64>,
     body: DeleteRequest,
 ) -> ApiResult<()> {
     if account.password_hash.is_empty() {
-        let issued_at = bearer_issued_at(state, headers).unwrap_or(0);
+        let issued_at = signed_in_at.unwrap_or(0);
         if Utc::now().timestamp() - issued_at > FRESH_SIGN_IN_SECS {
             return Err(ApiError::unauthorized(
                 "Please sign in again, then delete your account within 10 minutes",

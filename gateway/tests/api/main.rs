@@ -26,3 +26,4 @@ mod sessions;
 mod tokens;
 mod users;
 mod validation;
+mod web;
