@@ -14,6 +14,17 @@ cargo build --locked -p moodtracker-inference --bin moodtracker-inference
 export MOODTRACKER_INFERENCE_BIN="$CARGO_TARGET_DIR/debug/moodtracker-inference"
 cargo test --workspace --locked
 
+# The API's contract: schemathesis over /api/openapi.json against the real binaries, on SQLite
+# and PostgreSQL, and a generated Python client's journey. Its tools install into a cache outside
+# the repository; without Python it skips loudly, or fails with CI=true.
+scripts/api-contract.sh
+
+# The web app in headless Chromium: axe-core on every page, no console error or CSP violation,
+# 360 px layouts, screenshots under $CARGO_TARGET_DIR/web-screenshots. Its tools (Debian's
+# chromium, playwright-core and axe-core from npm) install themselves; without them it skips
+# loudly, or fails with CI=true.
+scripts/browser-check.sh
+
 # The delivery: Helm chart, kustomize overlays, Dockerfiles and skaffold.yaml, rendered and
 # validated (the probe test, deploy/tests/chart_probes.rs, ran with the workspace's tests above).
 # Its tools install into a cache outside the repository; without them it skips loudly, or fails

@@ -78,7 +78,7 @@ pub async fn record(db: &Db, event: Event<'_>) {
 }
 
 /// One stored event, for a person's export.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub at: String,
     pub event: String,

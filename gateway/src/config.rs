@@ -22,6 +22,7 @@
 //! | `REFRESH_GRACE_SECS` | `10` |
 //! | `FRONTEND_URL`, `CORS_ORIGINS` (comma list) | dev adds the localhost dev servers |
 //! | `ENABLE_SECURITY_HEADERS` | `true` (HSTS in production only) |
+//! | `WEB_ENABLED` | `true`: the web app at `/` (false: the API alone) |
 //! | `INFERENCE_URL` | `http://127.0.0.1:50051` |
 //! | `INFERENCE_CONNECT_TIMEOUT_MS`, `INFERENCE_TIMEOUT_MS` | `1000`, `10000` |
 //! | `INFERENCE_RESOLVE_INTERVAL_SECS` | `5` |
@@ -175,6 +176,7 @@ struct Raw {
     log_level: Option<String>,
     log_format: Option<String>,
     enable_security_headers: Option<bool>,
+    web_enabled: Option<bool>,
     frontend_url: Option<String>,
     cors_origins: Option<String>,
     inference_url: Option<String>,
@@ -243,6 +245,9 @@ pub struct Config {
     pub log_format: String,
     /// `ENABLE_SECURITY_HEADERS` (default true); HSTS is added in production only.
     pub security_headers: bool,
+    /// `WEB_ENABLED` (default true): serve the web app (`/`, its pages and `/static/…`) beside
+    /// the API. False leaves the API alone, unchanged.
+    pub web_enabled: bool,
     /// `FRONTEND_URL` and the comma-separated `CORS_ORIGINS`; outside production the original's
     /// localhost dev-server origins are added. `*` anywhere opens CORS to any origin, which
     /// production refuses.
@@ -364,6 +369,7 @@ impl Config {
                 .log_format
                 .unwrap_or_else(|| default_log_format(env).to_owned()),
             security_headers: raw.enable_security_headers.unwrap_or(true),
+            web_enabled: raw.web_enabled.unwrap_or(true),
             cors_origins: cors_origins(env, raw.frontend_url, raw.cors_origins),
             inference_url: raw
                 .inference_url

@@ -13,9 +13,20 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
 
 use crate::inference::InferenceError;
+
+/// The body of every error response: the same message twice, `error` for older callers and
+/// `message` for the auth screens.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Always `false`.
+    pub success: bool,
+    pub error: String,
+    /// The same text as `error`.
+    pub message: String,
+}
 
 /// A failure, as the client will see it.
 #[derive(Debug, thiserror::Error)]
@@ -171,7 +182,11 @@ pub fn status_for_grpc(code: tonic::Code) -> StatusCode {
 /// The contract's error envelope with `status`, for errors raised outside handlers (404, 405,
 /// 413 from layers).
 pub fn envelope(status: StatusCode, message: &str) -> Response {
-    let body = json!({ "success": false, "error": message, "message": message });
+    let body = ErrorBody {
+        success: false,
+        error: message.to_owned(),
+        message: message.to_owned(),
+    };
     (status, Json(body)).into_response()
 }
 

@@ -36,6 +36,11 @@ pub fn harden(router: Router, config: &Config) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(log_server_errors))
         .layer(middleware::from_fn(json_errors));
+    // The web app's pages get HTML error pages instead of the envelope (API paths keep it).
+    let router = match config.web_enabled {
+        true => router.layer(middleware::from_fn(crate::web::html_errors)),
+        false => router,
+    };
     let router = security_headers(router, config);
     router
         .layer(cors(config))
@@ -143,15 +148,18 @@ async fn log_server_errors(request: Request, next: Next) -> Response {
 }
 
 /// Rewrites any error response that is not already JSON (axum's 405, tower-http's 408 and 413,
-/// path rejections) into the envelope, keeping its status and headers such as `Allow`.
+/// path rejections) into the envelope, keeping its status and headers such as `Allow`; the web
+/// app's HTML error pages are left as they are.
 async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    let is_json_or_page = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_json_or_page {
         return response;
     }
     let (mut parts, _) = response.into_parts();

@@ -36,6 +36,7 @@ pub mod scoring;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 use std::{future::Future, net::SocketAddr};
 
@@ -70,10 +71,13 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// The whole HTTP application for `state`: every module's routes, the platform's layers, then
+/// The whole HTTP application for `state`: every module's routes and the web app's pages, the
+/// platform's layers (so rate limits apply to both), the web app's HTML error pages, then
 /// hardening (CORS, security headers, body limit, the JSON error envelope).
 pub fn app(state: AppState) -> Router {
-    let routes = routes::router(&state).with_state(state.clone());
+    let routes = routes::router(&state)
+        .merge(web::router(&state))
+        .with_state(state.clone());
     let routes = state.platform.layers(routes);
     hardening::harden(routes, &state.config)
 }

@@ -9,7 +9,9 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{domain, routes, state::AppState};
+use crate::{domain, error::ErrorBody, routes, state::AppState};
+
+mod responses;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -23,8 +25,10 @@ use crate::{domain, routes, state::AppState};
         routes::predict::predict_roberta, routes::predict::predict_lstm,
         routes::predict::predict_both, routes::predict::analyze_csv,
         routes::explain::explain_text, routes::explain::explain_entry,
+        routes::health::health,
     ),
     components(schemas(
+        ErrorBody,
         domain::sentiment::SentimentResult, domain::sentiment::Scores, domain::sentiment::Sentiment,
         domain::analytics::Analytics, routes::auth::RegisterRequest, routes::auth::LoginRequest,
         routes::auth::RefreshRequest, routes::auth::UserView,
@@ -58,9 +62,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The whole document: this module's paths, the feature routes' (`routes::features`) and the
-/// history routes' (`routes::history`).
+/// history routes' (`routes::history`), with the statuses every route shares
+/// ([`responses::add_common_responses`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi()
         .merge_from(routes::features::FeaturesDoc::openapi())
-        .merge_from(routes::history::HistoryDoc::openapi())
+        .merge_from(routes::history::HistoryDoc::openapi());
+    routes::history::document_calendar_years(&mut doc);
+    responses::add_common_responses(&mut doc);
+    doc
 }

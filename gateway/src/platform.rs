@@ -183,17 +183,20 @@ fn limit_settings(config: &Config) -> LimitSettings {
     }
 }
 
-/// The limiter's user recognition: a valid access token's user id, else anonymous.
+/// The limiter's user recognition: a valid access token's user id, else a well-signed web
+/// session cookie's, else anonymous.
 fn identify(config: &Config) -> crate::limit::layer::Identify {
     let keys = JwtKeys::new(
         config.jwt_secret.expose().as_bytes(),
         config.access_token_ttl,
     );
+    let web = crate::web::SessionKeys::new(config);
     Arc::new(move |headers| {
         AuthUser::from_headers(headers, &keys)
             .ok()
             .flatten()
             .map(|user| user.id)
+            .or_else(|| crate::web::session::cookie_user(&web, headers))
     })
 }
 

@@ -67,9 +67,9 @@ pub struct Analytics {
     pub overview: Overview,
     pub sentiment_distribution: Distribution,
     pub weekly_mood_trend: Vec<DayMood>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, Period>)]
     pub daily_patterns: BTreeMap<&'static str, Period>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub keywords: BTreeMap<&'static str, usize>,
 }
 
@@ -104,7 +104,7 @@ pub struct DayMood {
 pub struct Period {
     pub average_mood: f64,
     pub entry_count: usize,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub sentiment_counts: BTreeMap<&'static str, usize>,
 }
 

@@ -20,7 +20,7 @@ pub use probes::Probes;
 pub const PROBE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The state of one dependency at the latest probe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Component {
     /// `up`, `down`, or for inference `serving`, `not_serving`, `unreachable`.
     pub status: &'static str,
@@ -48,7 +48,7 @@ impl Component {
 }
 
 /// One model as the inference service lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ModelHealth {
     /// `roberta` or `lstm`.
     pub kind: &'static str,

@@ -69,13 +69,16 @@ fn policy_name(method: &Method, path: &str) -> Option<&'static str> {
         return None;
     }
     Some(match path {
-        "/api/auth/login" => "login",
-        "/api/auth/register" => "register",
+        // The web app's forms count against the same quotas as the API calls they make.
+        "/api/auth/login" | "/signin" => "login",
+        "/api/auth/register" | "/signup" => "register",
         "/api/auth/google" | "/api/auth/github" => "oauth",
         "/api/predict/roberta" | "/api/predict/lstm" => "predict",
         // An explanation costs a pass over every word's variant: the heavier family.
-        "/api/predict/both" | "/api/predict/explain" => "predict_both",
-        "/api/analyze/csv" => "csv",
+        "/api/predict/both" | "/api/predict/explain" | "/analyze" | "/web/predict" => {
+            "predict_both"
+        }
+        "/api/analyze/csv" | "/analyze/csv" => "csv",
         _ => return None,
     })
 }
@@ -89,9 +92,15 @@ pub fn identifies_caller(method: &Method, path: &str) -> bool {
     )
 }
 
-/// Routes no quota applies to: probes poll them, and CORS preflights carry no identity.
+/// Routes no quota applies to: probes poll them, CORS preflights carry no identity, and the web
+/// app's stylesheet, script and icon come with every page view (limiting them would break pages
+/// long before the page quota is spent).
 pub fn is_exempt(method: &Method, path: &str) -> bool {
-    method == Method::OPTIONS || matches!(path, "/livez" | "/readyz" | "/api/health")
+    method == Method::OPTIONS
+        || matches!(
+            path,
+            "/livez" | "/readyz" | "/api/health" | "/static/{file}"
+        )
 }
 
 /// An override or multiplier that does not parse.
@@ -246,6 +255,8 @@ mod tests {
         ] {
             assert!(identifies_caller(&Method::POST, path), "{path}");
         }
+        assert!(identifies_caller(&Method::POST, "/signin"));
+        assert!(identifies_caller(&Method::POST, "/signup"));
         assert!(!identifies_caller(&Method::POST, "/api/analyze/csv"));
         assert!(!identifies_caller(&Method::GET, "/api/journal/entries"));
     }
@@ -253,6 +264,7 @@ mod tests {
     #[test]
     fn probes_and_preflights_are_exempt() {
         assert!(is_exempt(&Method::GET, "/livez"));
+        assert!(is_exempt(&Method::GET, "/static/{file}"));
         assert!(is_exempt(&Method::OPTIONS, "/api/auth/login"));
         assert!(!is_exempt(&Method::POST, "/api/auth/login"));
     }

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{OAuthConfig, OAuthError, VerifiedIdentity, split_name};
+use super::{OAuthConfig, OAuthError, VerifiedIdentity, WebFlow, split_name};
 
 #[derive(Debug, Deserialize)]
 struct TokenResponse {
@@ -29,11 +29,12 @@ pub async fn sign_in(
     client: &reqwest::Client,
     config: &OAuthConfig,
     code: &str,
+    web: Option<WebFlow<'_>>,
 ) -> Result<VerifiedIdentity, OAuthError> {
     let (client_id, secret) = config.github_credentials().ok_or_else(|| {
         OAuthError::Unavailable("GitHub sign-in is not configured on this server".into())
     })?;
-    let token = exchange(client, config, client_id, secret, code).await?;
+    let token = exchange(client, config, (client_id, secret), code, web).await?;
     let user: GithubUser = api_get(client, config, "/user", &token).await?;
     let emails: Vec<GithubEmail> = api_get(client, config, "/user/emails", &token).await?;
     let email = emails
@@ -60,15 +61,21 @@ pub async fn sign_in(
 async fn exchange(
     client: &reqwest::Client,
     config: &OAuthConfig,
-    client_id: &str,
-    secret: &str,
+    (client_id, secret): (&str, &str),
     code: &str,
+    web: Option<WebFlow<'_>>,
 ) -> Result<String, OAuthError> {
-    let form = [
+    let mut form = vec![
         ("client_id", client_id),
         ("client_secret", secret),
         ("code", code),
     ];
+    if let Some(web) = web {
+        form.extend([
+            ("code_verifier", web.code_verifier),
+            ("redirect_uri", web.redirect_uri),
+        ]);
+    }
     let response = client
         .post(config.github_token_url())
         .header(reqwest::header::ACCEPT, "application/json")

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::{OAuthConfig, OAuthError, VerifiedIdentity, split_name};
+use super::{OAuthConfig, OAuthError, VerifiedIdentity, WebFlow, split_name};
 
 /// How long fetched keys are trusted before a refetch.
 const KEYS_TTL: Duration = Duration::from_secs(3600);
@@ -108,6 +108,50 @@ impl GoogleVerifier {
         let response = response.error_for_status().map_err(unavailable)?;
         response.json::<JwkSet>().await.map_err(unavailable)
     }
+}
+
+/// The token endpoint's answer; only the ID token is read.
+#[derive(Debug, Deserialize)]
+struct TokenResponse {
+    id_token: Option<String>,
+}
+
+/// The ID token for an authorization `code` of the browser flow (the web app's sign-in),
+/// exchanged with our client secret and the PKCE verifier; verify it with
+/// [`GoogleVerifier::verify`], as the API's sign-in does.
+pub async fn exchange_code(
+    client: &reqwest::Client,
+    config: &OAuthConfig,
+    code: &str,
+    web: WebFlow<'_>,
+) -> Result<String, OAuthError> {
+    let (client_id, secret) = config.google_web_credentials().ok_or_else(|| {
+        OAuthError::Unavailable("Google sign-in is not configured on this server".into())
+    })?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("redirect_uri", web.redirect_uri),
+        ("code_verifier", web.code_verifier),
+    ];
+    let unreachable =
+        || OAuthError::Unavailable("Could not reach Google to complete the sign-in".into());
+    let response = client
+        .post(config.google_token_url())
+        .form(&form)
+        .send()
+        .await
+        .map_err(|_| unreachable())?;
+    if response.status().is_server_error() {
+        return Err(unreachable());
+    }
+    // A refused code is a 400 with an `error` field: no ID token either way.
+    let body: Option<TokenResponse> = response.json().await.ok();
+    body.and_then(|b| b.id_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::refused("Invalid or expired Google authorization code"))
 }
 
 fn invalid() -> OAuthError {

@@ -17,13 +17,19 @@ use serde::Deserialize;
 const GOOGLE_JWKS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
 /// The two spellings of Google's issuer that its ID tokens carry.
 const GOOGLE_ISSUERS: &str = "accounts.google.com,https://accounts.google.com";
+/// Google's authorization-code flow, for the web app's browser sign-in.
+const GOOGLE_AUTHORIZE_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
+const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 const GITHUB_TOKEN_URL: &str = "https://github.com/login/oauth/access_token";
+const GITHUB_AUTHORIZE_URL: &str = "https://github.com/login/oauth/authorize";
 const GITHUB_API_URL: &str = "https://api.github.com";
 /// Bound on every provider call, so a slow provider cannot hold a request open.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The OAuth variables (`GOOGLE_CLIENT_ID`, `GOOGLE_JWKS_URL`, `GOOGLE_ISSUERS`,
-/// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_TOKEN_URL`, `GITHUB_API_URL`), embedded in
+/// The OAuth variables (`GOOGLE_CLIENT_ID`, `GOOGLE_JWKS_URL`, `GOOGLE_ISSUERS`, and for the web
+/// app's browser sign-in `GOOGLE_CLIENT_SECRET`, `GOOGLE_AUTHORIZE_URL`, `GOOGLE_TOKEN_URL`;
+/// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_TOKEN_URL`, `GITHUB_API_URL`,
+/// `GITHUB_AUTHORIZE_URL`: where the web app sends a browser to sign in), embedded in
 /// the gateway's `Config`. A provider without its client id (and GitHub without its secret)
 /// is off: its route answers 503.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -32,10 +38,14 @@ pub struct OAuthConfig {
     google_jwks_url: Option<String>,
     /// Comma-separated.
     google_issuers: Option<String>,
+    google_client_secret: Option<String>,
+    google_authorize_url: Option<String>,
+    google_token_url: Option<String>,
     github_client_id: Option<String>,
     github_client_secret: Option<String>,
     github_token_url: Option<String>,
     github_api_url: Option<String>,
+    github_authorize_url: Option<String>,
 }
 
 impl fmt::Debug for OAuthConfig {
@@ -44,6 +54,12 @@ impl fmt::Debug for OAuthConfig {
             .field("google_client_id", &self.google_client_id)
             .field("google_jwks_url", &self.google_jwks_url())
             .field("google_issuers", &self.google_issuers())
+            .field(
+                "google_client_secret",
+                &self.google_client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("google_authorize_url", &self.google_authorize_url())
+            .field("google_token_url", &self.google_token_url())
             .field("github_client_id", &self.github_client_id)
             .field(
                 "github_client_secret",
@@ -51,6 +67,7 @@ impl fmt::Debug for OAuthConfig {
             )
             .field("github_token_url", &self.github_token_url())
             .field("github_api_url", &self.github_api_url())
+            .field("github_authorize_url", &self.github_authorize_url())
             .finish()
     }
 }
@@ -75,6 +92,20 @@ impl OAuthConfig {
             .map(str::to_owned)
             .collect()
     }
+    /// Google's client id and secret for the browser's authorization-code flow, when both are
+    /// set (the API's ID-token sign-in needs only the id).
+    pub fn google_web_credentials(&self) -> Option<(&str, &str)> {
+        Some((
+            set(&self.google_client_id)?,
+            set(&self.google_client_secret)?,
+        ))
+    }
+    pub fn google_authorize_url(&self) -> &str {
+        set(&self.google_authorize_url).unwrap_or(GOOGLE_AUTHORIZE_URL)
+    }
+    pub fn google_token_url(&self) -> &str {
+        set(&self.google_token_url).unwrap_or(GOOGLE_TOKEN_URL)
+    }
     /// Client id and secret, when both are set.
     pub fn github_credentials(&self) -> Option<(&str, &str)> {
         Some((
@@ -85,11 +116,23 @@ impl OAuthConfig {
     pub fn github_token_url(&self) -> &str {
         set(&self.github_token_url).unwrap_or(GITHUB_TOKEN_URL)
     }
+    pub fn github_authorize_url(&self) -> &str {
+        set(&self.github_authorize_url).unwrap_or(GITHUB_AUTHORIZE_URL)
+    }
     pub fn github_api_url(&self) -> &str {
         set(&self.github_api_url)
             .unwrap_or(GITHUB_API_URL)
             .trim_end_matches('/')
     }
+}
+
+/// What a browser's authorization-code flow adds to the code exchange (the web app's
+/// sign-in): the PKCE verifier whose challenge went to the authorize URL, and the redirect URI
+/// used there.
+#[derive(Debug, Clone, Copy)]
+pub struct WebFlow<'a> {
+    pub code_verifier: &'a str,
+    pub redirect_uri: &'a str,
 }
 
 /// What a provider vouches for.

@@ -12,8 +12,13 @@ use axum::{
     routing::{get, post},
 };
 use chrono::{Duration as ChronoDuration, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+
+mod wire;
+
+pub use wire::{
+    LoginRequest, MeResponse, ProfileView, RefreshRequest, RegisterRequest, SessionResponse,
+    UserView,
+};
 
 use crate::{
     audit::{self, Event},
@@ -21,6 +26,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::JsonBody,
     limit::Decision,
+    routes::wire::Done,
     state::AppState,
     store::{
         self, tokens,
@@ -44,70 +50,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/me", get(me))
 }
 
-/// `POST /api/auth/register` body, as the frontend sends it (`avatar` is ignored).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RegisterRequest {
-    pub email: Option<String>,
-    pub password: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    /// Split at the first space when firstName and lastName are both empty.
-    pub name: Option<String>,
-}
-
-/// `POST /api/auth/login` body.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct LoginRequest {
-    pub email: Option<String>,
-    pub password: Option<String>,
-}
-
-/// `POST /api/auth/refresh` and `/api/auth/logout` body.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct RefreshRequest {
-    pub refresh_token: Option<String>,
-}
-
-/// The contract's `user` object.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserView {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub profile: Value,
-    #[serde(rename = "created_at")]
-    pub created_at: String,
-}
-
-impl From<&UserRow> for UserView {
-    fn from(u: &UserRow) -> Self {
-        let preferences: Value = serde_json::from_str(&u.preferences).unwrap_or_else(|_| json!({}));
-        Self {
-            id: u.id.clone(),
-            email: u.email.clone(),
-            name: format!("{} {}", u.first_name, u.last_name),
-            first_name: u.first_name.clone(),
-            last_name: u.last_name.clone(),
-            profile: json!({ "avatar": u.avatar, "bio": u.bio, "preferences": preferences }),
-            created_at: u.created_at.clone(),
-        }
-    }
-}
-
 #[utoipa::path(post, path = "/api/auth/register", request_body = RegisterRequest, tag = "auth",
-    responses((status = 200, description = "Registered: {success, token, refresh_token, user}"),
-              (status = 400, description = "Validation error"), (status = 409, description = "Email taken")))]
+    responses((status = 200, description = "Registered and signed in", body = SessionResponse),
+              (status = 400, description = "A field missing or invalid; the message says which"),
+              (status = 409, description = "Email taken")))]
 pub async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<Option<RegisterRequest>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
+    let user = create_account(&state, body).await?;
+    session(&state, &user).await
+}
+
+/// Validates a registration and creates the account (409 when the email is taken); the API
+/// and the web sign-up share it.
+pub(crate) async fn create_account(state: &AppState, body: RegisterRequest) -> ApiResult<UserRow> {
     let new = validate_registration(body)?;
     let hash = password::hash(new.password.clone()).await?;
     let id = refresh::random_id();
@@ -125,26 +83,41 @@ pub async fn register(
     if !users::insert(&state.db, &row).await? {
         return Err(ApiError::Conflict("User already exists".into()));
     }
-    let user = users::by_id(&state.db, &id)
+    users::by_id(&state.db, &id)
         .await?
-        .ok_or_else(|| ApiError::internal("user vanished"))?;
-    session(&state, &user).await
+        .ok_or_else(|| ApiError::internal("user vanished"))
 }
 
 #[utoipa::path(post, path = "/api/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, description = "{success, token, refresh_token, user}"),
+    responses((status = 200, description = "Signed in", body = SessionResponse),
+              (status = 400, description = "Email or password missing"),
               (status = 401, description = "Invalid email or password")))]
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<Option<LoginRequest>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let body = body.ok_or_else(|| ApiError::bad_request("No data provided"))?;
-    let email = normalise_email(body.email.as_deref());
-    let password = body.password.unwrap_or_default();
+    let user = authenticate(
+        &state,
+        body.email.as_deref(),
+        body.password.unwrap_or_default(),
+    )
+    .await?;
+    session(&state, &user).await
+}
+
+/// The account whose password `password` is, after the per-account sign-in limit, with the
+/// audit log's record either way; the API and the web sign-in share it.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    email: Option<&str>,
+    password: String,
+) -> ApiResult<UserRow> {
+    let email = normalise_email(email);
     if email.is_empty() || password.is_empty() {
         return Err(ApiError::bad_request("Email and password are required"));
     }
-    limit_account(&state, &email).await?;
+    limit_account(state, &email).await?;
     let user = users::by_email(&state.db, &email).await?;
     // Verify against a dummy hash for unknown emails: the same work, the same answer.
     let phc = user.as_ref().map_or_else(
@@ -172,12 +145,12 @@ pub async fn login(
         },
     )
     .await;
-    session(&state, &user).await
+    Ok(user)
 }
 
 /// 429 when the account `email` names has had its quota of sign-in attempts, from whatever
 /// addresses they came.
-async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
+pub(crate) async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
     let limiter = &state.platform.rate_limit.limiter;
     match limiter.check_login_account(email).await {
         Decision::Decided { outcome, .. } if !outcome.allowed => Err(ApiError::TooManyRequests {
@@ -191,12 +164,13 @@ async fn limit_account(state: &AppState, email: &str) -> ApiResult<()> {
 }
 
 #[utoipa::path(post, path = "/api/auth/refresh", request_body = RefreshRequest, tag = "auth",
-    responses((status = 200, description = "A new access token and refresh token"),
+    responses((status = 200, description = "A new access token and refresh token", body = SessionResponse),
+              (status = 400, description = "refresh_token missing"),
               (status = 401, description = "Invalid, expired, revoked or reused refresh token")))]
 pub async fn refresh_tokens(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<Option<RefreshRequest>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let token = required_refresh_token(body)?;
     let mut row = live_refresh_token(&state, &token).await?;
     let user = users::by_id(&state.db, &row.user_id)
@@ -284,12 +258,13 @@ async fn revoke_reused(state: &AppState, row: &tokens::RefreshRow) -> ApiResult<
 
 #[utoipa::path(post, path = "/api/auth/logout", request_body = RefreshRequest, tag = "auth",
     security(("bearer" = [])),
-    responses((status = 200, description = "The refresh token's family is revoked")))]
+    responses((status = 200, description = "The refresh token's family and the calling session are revoked", body = Done),
+              (status = 400, description = "refresh_token missing")))]
 pub async fn logout(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody<Option<RefreshRequest>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let token = required_refresh_token(body)?;
     let now = store::now();
     if let Some(row) = tokens::find(&state.db, &refresh::digest(&token)).await? {
@@ -300,27 +275,33 @@ pub async fn logout(
     }
     // The session of the access token that signs out ends too, whatever refresh token is sent.
     tokens::revoke_family(&state.db, &user.session, &now).await?;
-    Ok(Json(
-        json!({ "success": true, "message": "Logged out successfully" }),
-    ))
+    Ok(Json(Done::new("Logged out successfully")))
 }
 
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "{success, user}"), (status = 401, description = "No valid token")))]
-pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {
+    responses((status = 200, body = MeResponse), (status = 401, description = "No valid token")))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<MeResponse>> {
     let row = users::by_id(&state.db, &user.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("Invalid or expired token"))?;
-    Ok(Json(
-        json!({ "success": true, "user": UserView::from(&row) }),
-    ))
+    Ok(Json(MeResponse {
+        success: true,
+        user: UserView::from(&row),
+    }))
 }
 
 /// Starts a session: a new refresh-token family, its first token and an access token.
-pub(crate) async fn session(state: &AppState, user: &UserRow) -> ApiResult<Json<Value>> {
-    let family = refresh::random_id();
-    let refresh_token = store_next(state, &user.id, &family).await?;
+pub(crate) async fn session(state: &AppState, user: &UserRow) -> ApiResult<Json<SessionResponse>> {
+    let (family, refresh_token) = start_family(state, &user.id).await?;
     respond(state, user, &family, refresh_token)
+}
+
+/// A new refresh-token family of `user_id` with its first token: `(family, token)`. A web
+/// session is such a family too, so signing out and reuse detection treat both alike.
+pub(crate) async fn start_family(state: &AppState, user_id: &str) -> ApiResult<(String, String)> {
+    let family = refresh::random_id();
+    let refresh_token = store_next(state, user_id, &family).await?;
+    Ok((family, refresh_token))
 }
 
 /// Stores a new refresh token of `family` and returns it.
@@ -341,16 +322,16 @@ fn respond(
     user: &UserRow,
     family: &str,
     refresh_token: String,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let (token, expires_in) = state.jwt.issue(&user.id, &user.email, family);
-    Ok(Json(json!({
-        "success": true,
-        "token": token,
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "refresh_token": refresh_token,
-        "user": UserView::from(user),
-    })))
+    Ok(Json(SessionResponse {
+        success: true,
+        token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token,
+        user: UserView::from(user),
+    }))
 }
 
 fn required_refresh_token(body: Option<RefreshRequest>) -> ApiResult<String> {
@@ -359,39 +340,76 @@ fn required_refresh_token(body: Option<RefreshRequest>) -> ApiResult<String> {
         .ok_or_else(|| ApiError::bad_request("refresh_token is required"))
 }
 
+/// A registration refused, naming the form field at fault (the web form shows the message
+/// beside it; the API answers it as a 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldError {
+    /// `email`, `password` or `first_name`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::BadRequest(e.message)
+    }
+}
+
 /// A registration that passed validation.
-struct NewAccount {
+pub(crate) struct NewAccount {
     email: String,
     password: String,
     first_name: String,
     last_name: String,
 }
 
-fn validate_registration(body: RegisterRequest) -> ApiResult<NewAccount> {
+pub(crate) fn validate_registration(body: RegisterRequest) -> Result<NewAccount, FieldError> {
     let email = normalise_email(body.email.as_deref());
     let password = body.password.unwrap_or_default();
     let (first_name, last_name) = names(body.first_name, body.last_name, body.name);
     if email.is_empty() || password.is_empty() {
-        return Err(ApiError::bad_request("Email and password are required"));
+        let field = if email.is_empty() {
+            "email"
+        } else {
+            "password"
+        };
+        return Err(FieldError::new(field, "Email and password are required"));
     }
     if first_name.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(FieldError::new(
+            "first_name",
             "Email, password, and name are required",
         ));
     }
     if email.chars().count() > MAX_EMAIL || !plausible_email(&email) {
-        return Err(ApiError::bad_request("Invalid email address"));
+        return Err(FieldError::new("email", "Invalid email address"));
     }
     let length = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
-        return Err(ApiError::bad_request(format!(
-            "Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
-        )));
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"),
+        ));
     }
     if first_name.chars().count() > MAX_NAME || last_name.chars().count() > MAX_NAME {
-        return Err(ApiError::bad_request(format!(
-            "Names must be at most {MAX_NAME} characters"
-        )));
+        let field = if first_name.chars().count() > MAX_NAME {
+            "first_name"
+        } else {
+            "last_name"
+        };
+        return Err(FieldError::new(
+            field,
+            format!("Names must be at most {MAX_NAME} characters"),
+        ));
     }
     Ok(NewAccount {
         email,

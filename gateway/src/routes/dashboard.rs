@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use axum::{Json, Router, extract::State, routing::get};
 use chrono::{Duration, Utc};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::{
     auth::AuthUser,
     domain::{analytics, history::zone, sentiment::Sentiment},
     error::ApiResult,
-    routes::{insights::entry_facts, journal::entry_json, owner},
+    routes::{insights::entry_facts, journal::Entry, owner},
     state::AppState,
     store::{journal, results},
 };
@@ -21,13 +21,43 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/dashboard/stats", get(dashboard_stats))
 }
 
+/// `GET /api/dashboard/stats`: app.py's `{success, stats}` plus the blueprint's flat keys.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DashboardResponse {
+    /// Always `true`.
+    pub success: bool,
+    pub stats: DashboardStats,
+    /// Consecutive days with an entry, ending today or yesterday (UTC).
+    pub current_streak: u32,
+    pub total_entries: usize,
+    pub total_tests_completed: i64,
+    /// `improving`, `declining`, `stable`, `insufficient_data` or `no_data`.
+    pub recent_mood_trend: &'static str,
+    pub last_entry_date: Option<String>,
+    pub account_created: String,
+}
+
+/// The `stats` of a [`DashboardResponse`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DashboardStats {
+    pub total_entries: usize,
+    /// Mean mood score of scored entries; 0 without any.
+    pub average_mood: f64,
+    pub entries_this_week: usize,
+    pub streak: u32,
+    /// Scored entries per sentiment (`Positive`, `Neutral`, `Negative`; absent when none).
+    pub sentiment_distribution: BTreeMap<&'static str, usize>,
+    /// The newest entry.
+    pub last_entry: Option<Entry>,
+}
+
 #[utoipa::path(get, path = "/api/dashboard/stats", tag = "dashboard", security(("bearer" = [])),
-    responses((status = 200, description = "{success, stats: {total_entries, average_mood, entries_this_week, streak, sentiment_distribution, last_entry}, current_streak, total_entries, total_tests_completed, recent_mood_trend, last_entry_date, account_created}"),
+    responses((status = 200, body = DashboardResponse),
               (status = 401, description = "No valid token")))]
 pub async fn dashboard_stats(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DashboardResponse>> {
     let account = owner::live_account(&state, &user).await?;
     let entries = journal::all_for_user(&state.db, &user.id).await?;
     let tests_completed = results::count_for_user(&state.db, &user.id).await?;
@@ -45,21 +75,25 @@ pub async fn dashboard_stats(
         false => analytics::sentiment_trend(&sentiments),
     };
     let last = entries.first();
-    Ok(Json(json!({
-        "success": true,
-        "stats": {
-            "total_entries": entries.len(),
-            "average_mood": analytics::average_mood(facts.iter()).unwrap_or(0.0),
-            "entries_this_week": facts.iter().filter(|f| f.at >= now - Duration::days(7)).count(),
-            "streak": streak,
-            "sentiment_distribution": distribution,
-            "last_entry": last.map(entry_json),
-        },
-        "current_streak": streak,
-        "total_entries": entries.len(),
-        "total_tests_completed": tests_completed,
-        "recent_mood_trend": trend,
-        "last_entry_date": last.map(|e| e.date.clone()),
-        "account_created": account.created_at,
-    })))
+    let stats = DashboardStats {
+        total_entries: entries.len(),
+        average_mood: analytics::average_mood(facts.iter()).unwrap_or(0.0),
+        entries_this_week: facts
+            .iter()
+            .filter(|f| f.at >= now - Duration::days(7))
+            .count(),
+        streak,
+        sentiment_distribution: distribution,
+        last_entry: last.map(Entry::from),
+    };
+    Ok(Json(DashboardResponse {
+        success: true,
+        stats,
+        current_streak: streak,
+        total_entries: entries.len(),
+        total_tests_completed: tests_completed,
+        recent_mood_trend: trend,
+        last_entry_date: last.map(|e| e.date.clone()),
+        account_created: account.created_at,
+    }))
 }

@@ -76,6 +76,7 @@ impl ModelChoice {
 pub struct ExplainRequest {
     /// The text: 1 to 5000 characters, not only whitespace, at most the inference service's
     /// word limit (128 words by default).
+    #[schema(pattern = r"\S", min_length = 1, max_length = 5000)]
     pub text: String,
     /// Which models explain it (default `both`).
     #[serde(default)]
@@ -152,6 +153,7 @@ struct Explained {
         (status = 400, description = "Invalid text or model, or more words than the inference service explains"),
         (status = 429, description = "Rate limit exceeded, or inference overloaded"),
         (status = 503, description = "None of the asked-for models is loaded, or inference is unavailable"),
+        (status = 502, description = "Inference failed"),
         (status = 504, description = "Inference timed out")))]
 pub async fn explain_text(
     State(state): State<AppState>,
@@ -184,6 +186,7 @@ pub async fn explain_text(
         (status = 404, description = "Not the caller's entry"),
         (status = 429, description = "Rate limit exceeded, or inference overloaded"),
         (status = 503, description = "No model is loaded, or inference is unavailable"),
+        (status = 502, description = "Inference failed"),
         (status = 504, description = "Inference timed out")))]
 pub async fn explain_entry(
     State(state): State<AppState>,

@@ -12,9 +12,12 @@ use std::time::Instant;
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use serde_json::{Value, json};
-use utoipa::OpenApi;
 
-use crate::health::{Component, Snapshot};
+mod wire;
+
+pub use wire::{Database, Details, HealthReport, MlModels, RateLimit, Redis, Services, Storage};
+
+use crate::health::Snapshot;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -50,20 +53,22 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
 }
 
 /// The enhanced report: 200 when healthy or degraded, 503 when unhealthy (no database).
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[utoipa::path(get, path = "/api/health", tag = "health",
+    responses((status = 200, body = HealthReport, description = "Healthy or degraded"),
+              (status = 503, body = HealthReport, description = "Unhealthy: the database is down")))]
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
     let started = Instant::now();
     let snapshot = state.platform.health.latest();
     let mut report = report(&state, &snapshot);
-    let elapsed_ms = started.elapsed().as_micros() as f64 / 1000.0;
-    report["response_time_ms"] = json!(elapsed_ms);
-    let code = match report["status"].as_str() {
-        Some("unhealthy") => StatusCode::SERVICE_UNAVAILABLE,
+    report.response_time_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    let code = match report.status {
+        "unhealthy" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::OK,
     };
     (code, Json(report))
 }
 
-fn report(state: &AppState, snapshot: &Snapshot) -> Value {
+fn report(state: &AppState, snapshot: &Snapshot) -> HealthReport {
     let platform = &state.platform;
     let redis = redis_report(state);
     let (cache_storage, cache_degraded) = platform.cache.status();
@@ -71,39 +76,51 @@ fn report(state: &AppState, snapshot: &Snapshot) -> Value {
     let (limit_storage, limit_degraded) = limiter.storage_status();
     let roberta = snapshot.has_model("roberta");
     let lstm = snapshot.has_model("lstm");
-    let status = overall(
-        snapshot,
-        roberta && lstm,
-        redis["status"] == "down" || cache_degraded || limit_degraded,
-    );
-    json!({
-        "status": status,
-        "roberta_loaded": roberta,
-        "lstm_loaded": lstm,
-        "timestamp": crate::store::now(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "environment": state.config.environment.as_str(),
-        "uptime_seconds": platform.started.elapsed().as_secs(),
-        "route_count": route_count(),
-        "models": snapshot.models,
-        "services": {
-            "ml_models": { "status": if roberta || lstm { "up" } else { "down" }, "roberta": roberta, "lstm": lstm },
-            "inference": component(&snapshot.inference),
-            "database": with(component(&snapshot.database), "backend", state.db.backend().as_str()),
-            "redis": redis,
-            "cache": {
-                "status": if cache_degraded { "degraded" } else { "up" },
-                "storage": cache_storage,
-                "default_timeout": state.config.cache_default_timeout.as_secs(),
-            },
-            "rate_limit": {
-                "status": if limit_degraded { "degraded" } else { "up" },
-                "storage": limit_storage,
-                "enabled": state.config.ratelimit_enabled,
-            },
+    let degraded = |yes: bool| if yes { "degraded" } else { "up" };
+    let services = Services {
+        ml_models: MlModels {
+            status: if roberta || lstm { "up" } else { "down" },
+            roberta,
+            lstm,
         },
-        "details": { "checked_at": snapshot.checked_at, "probe_interval_ms": crate::health::PROBE_INTERVAL.as_millis() as u64 },
-    })
+        inference: snapshot.inference.clone(),
+        database: Database {
+            probe: snapshot.database.clone(),
+            backend: state.db.backend().as_str(),
+        },
+        cache: Storage {
+            status: degraded(cache_degraded),
+            storage: cache_storage,
+            default_timeout: state.config.cache_default_timeout.as_secs(),
+        },
+        rate_limit: RateLimit {
+            status: degraded(limit_degraded),
+            storage: limit_storage,
+            enabled: state.config.ratelimit_enabled,
+        },
+        redis,
+    };
+    HealthReport {
+        status: overall(
+            snapshot,
+            roberta && lstm,
+            services.redis.status == "down" || cache_degraded || limit_degraded,
+        ),
+        roberta_loaded: roberta,
+        lstm_loaded: lstm,
+        timestamp: crate::store::now(),
+        version: env!("CARGO_PKG_VERSION"),
+        environment: state.config.environment.as_str(),
+        uptime_seconds: platform.started.elapsed().as_secs(),
+        route_count: route_count(),
+        models: snapshot.models.clone(),
+        services,
+        details: Details {
+            checked_at: snapshot.checked_at,
+            probe_interval_ms: crate::health::PROBE_INTERVAL.as_millis() as u64,
+        },
+        response_time_ms: 0.0,
+    }
 }
 
 /// `unhealthy` without a database (nothing can be served); `degraded` when a model, inference,
@@ -118,32 +135,31 @@ fn overall(snapshot: &Snapshot, both_models: bool, redis_degraded: bool) -> &'st
     }
 }
 
-fn component(c: &Component) -> Value {
-    serde_json::to_value(c).unwrap_or(Value::Null)
-}
-
-fn with(mut value: Value, key: &str, item: &str) -> Value {
-    value[key] = json!(item);
-    value
-}
-
 /// Redis as the shared link sees it: status, latest ping latency and the URL without password.
-fn redis_report(state: &AppState) -> Value {
+fn redis_report(state: &AppState) -> Redis {
     match &state.platform.redis {
-        None => json!({ "status": "not_configured", "latency_ms": null, "url": null }),
-        Some(link) => json!({
-            "status": if link.is_up() { "up" } else { "down" },
-            "latency_ms": link.latency().filter(|_| link.is_up()).map(|d| d.as_micros() as f64 / 1000.0),
-            "url": link.redacted_url(),
-        }),
+        None => Redis {
+            status: "not_configured",
+            latency_ms: None,
+            url: None,
+        },
+        Some(link) => Redis {
+            status: if link.is_up() { "up" } else { "down" },
+            latency_ms: link
+                .latency()
+                .filter(|_| link.is_up())
+                .map(|d| d.as_micros() as f64 / 1000.0),
+            url: Some(link.redacted_url().to_owned()),
+        },
     }
 }
 
-/// The number of documented API operations plus these three health routes.
+/// The number of documented API operations (this report among them) plus `/livez` and
+/// `/readyz`.
 fn route_count() -> usize {
     static COUNT: OnceLock<usize> = OnceLock::new();
     *COUNT.get_or_init(|| {
-        let doc = crate::openapi::ApiDoc::openapi();
+        let doc = crate::openapi::document();
         let operations: usize = doc
             .paths
             .paths
@@ -155,6 +171,6 @@ fn route_count() -> usize {
                     .count()
             })
             .sum();
-        operations + 3
+        operations + 2
     })
 }

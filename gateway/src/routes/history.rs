@@ -47,17 +47,22 @@ pub fn router() -> Router<AppState> {
 
 /// Query of `GET /api/journal/calendar`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct CalendarQuery {
-    /// The year (2000 to next year); default this year in the person's time zone.
+    /// The year (2000 to next year); default this year in the person's time zone. The
+    /// document's maximum is next year as of the server's start.
+    #[param(minimum = 2000)]
     pub year: Option<i32>,
 }
 
 /// Query of `GET /api/journal/forecast`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ForecastQuery {
     /// Days to forecast, 1 to 14 (default 7).
+    #[param(minimum = 1, maximum = 14)]
     pub days: Option<u32>,
 }
 
@@ -158,6 +163,23 @@ pub async fn journal_forecast(
             forecast::MIN_DAYS
         ))
     })
+}
+
+/// Sets the documented maximum of the calendar's `year` to next year (as of now), the bound
+/// `journal_calendar` enforces, which no attribute can state.
+pub fn document_calendar_years(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, Schema};
+    let operation = doc
+        .paths
+        .paths
+        .get_mut("/api/journal/calendar")
+        .and_then(|item| item.get.as_mut());
+    let parameters = operation.and_then(|op| op.parameters.as_mut());
+    let year = parameters.and_then(|ps| ps.iter_mut().find(|p| p.name == "year"));
+    if let Some(RefOr::T(Schema::Object(schema))) = year.and_then(|p| p.schema.as_mut()) {
+        let next_year = Utc::now().year() + 1;
+        schema.maximum = Some(utoipa::Number::Int(next_year as isize));
+    }
 }
 
 /// The caller's time zone; an account deleted since the token was issued is a 401.

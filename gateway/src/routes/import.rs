@@ -67,8 +67,18 @@ pub struct ImportSummary {
     pub rejected: Vec<Rejected>,
 }
 
+/// `POST /api/journal/import` body (multipart/form-data).
+#[allow(dead_code)] // documents the form `import_entries` reads
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ImportUpload {
+    /// Our export JSON (`GET /api/users/me/export`) or a Daylio CSV export, at most 10 MB and
+    /// 10,000 rows; Daylio times are read in the profile's time zone.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 #[utoipa::path(post, path = "/api/journal/import", tag = "history", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: our export JSON (GET /api/users/me/export) or a Daylio CSV export, at most 10 MB and 10,000 rows; Daylio times are read in the profile's time zone"),
+    request_body(content_type = "multipart/form-data", content = ImportUpload),
     responses((status = 200, body = ImportSummary),
               (status = 400, description = "No file, or a file of neither format, or over 10,000 rows: nothing is created"),
               (status = 401, description = "No valid token"), (status = 413, description = "File over 10 MB")))]

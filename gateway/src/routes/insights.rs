@@ -11,7 +11,10 @@ use axum::{
     routing::get,
 };
 use chrono::Utc;
-use serde_json::{Value, json};
+
+mod wire;
+
+pub use wire::{AssessmentInsights, NotificationInsights, Patterns, PeriodShare, TestInsight};
 
 use crate::{
     auth::AuthUser,
@@ -43,7 +46,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/notifications/insights", tag = "insights", security(("bearer" = [])),
-    responses((status = 200, description = "{success, insight, copingStrategies (≤ 8), patterns, checkIn}; checkIn (an insight suggesting the PHQ-9) when the past 7 days' mean mood is at least 1.5 below the 28 days before, else null; not cacheable"),
+    responses((status = 200, body = NotificationInsights, description = "Not cacheable"),
               (status = 401, description = "No valid token")))]
 pub async fn notification_insights(
     State(state): State<AppState>,
@@ -66,13 +69,13 @@ pub async fn notification_insights(
         &entries.iter().map(history_entry_of).collect::<Vec<_>>(),
         tz,
     );
-    let body = json!({
-        "success": true,
-        "insight": found.insight,
-        "copingStrategies": found.coping_strategies,
-        "patterns": found.patterns,
-        "checkIn": checkin::checkin(&days, history::local_date(Utc::now(), tz)),
-    });
+    let body = NotificationInsights {
+        success: true,
+        insight: found.insight,
+        coping_strategies: found.coping_strategies,
+        patterns: found.patterns,
+        check_in: checkin::checkin(&days, history::local_date(Utc::now(), tz)),
+    };
     // A person's insights change with every entry and must not sit in shared caches.
     let headers = [
         (header::CACHE_CONTROL, "no-cache, no-store, must-revalidate"),
@@ -85,7 +88,7 @@ pub async fn notification_insights(
 #[utoipa::path(get, path = "/api/users/{user_id}/mental-health-insights", tag = "insights",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id"), LanguageQuery),
-    responses((status = 200, description = "{success, tests: [{test_id, test_name, test_type, latest_score, max_score, severity_level, last_taken, history_count, trend}], recommendations, total_assessments}"),
+    responses((status = 200, body = AssessmentInsights),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user")))]
 pub async fn mental_health_insights(
@@ -93,13 +96,17 @@ pub async fn mental_health_insights(
     user: AuthUser,
     Path(user_id): Path<String>,
     QueryParams(_language): QueryParams<LanguageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AssessmentInsights>> {
     owner::own_account(&state, &user, &user_id).await?;
     let rows = results::for_user(&state.db, &user.id, None).await?;
     if rows.is_empty() {
-        return Ok(Json(json!({
-            "success": true, "message": "No test results available yet", "tests": [], "recommendations": [],
-        })));
+        return Ok(Json(AssessmentInsights {
+            success: true,
+            message: Some("No test results available yet"),
+            tests: Vec::new(),
+            recommendations: &[],
+            total_assessments: None,
+        }));
     }
     // One entry per test, in order of each test's most recent submission (rows are newest first).
     let mut order: Vec<i64> = Vec::new();
@@ -108,13 +115,13 @@ pub async fn mental_health_insights(
             order.push(row.test_id);
         }
     }
-    let tests: Vec<Value> = order.iter().map(|id| test_summary(*id, &rows)).collect();
-    Ok(Json(json!({
-        "success": true,
-        "tests": tests,
-        "recommendations": GENERAL_RECOMMENDATIONS,
-        "total_assessments": rows.len(),
-    })))
+    Ok(Json(AssessmentInsights {
+        success: true,
+        message: None,
+        tests: order.iter().map(|id| test_summary(*id, &rows)).collect(),
+        recommendations: &GENERAL_RECOMMENDATIONS,
+        total_assessments: Some(rows.len()),
+    }))
 }
 
 /// What the domain rules need of each stored entry (newest first, as stored).
@@ -130,7 +137,7 @@ pub(crate) fn entry_facts(rows: &[journal::EntryRow]) -> Vec<EntryFacts<'_>> {
 }
 
 /// One test's latest result, history size and trend.
-fn test_summary(test_id: i64, newest_first: &[results::ResultRow]) -> Value {
+fn test_summary(test_id: i64, newest_first: &[results::ResultRow]) -> TestInsight {
     let mine: Vec<&results::ResultRow> = newest_first
         .iter()
         .filter(|r| r.test_id == test_id)
@@ -138,15 +145,15 @@ fn test_summary(test_id: i64, newest_first: &[results::ResultRow]) -> Value {
     let totals: Vec<i64> = mine.iter().map(|r| r.total_score).collect();
     let latest = mine[0];
     let instrument = assessments::find(test_id);
-    json!({
-        "test_id": test_id,
-        "test_name": instrument.map(|i| i.name),
-        "test_type": instrument.map(|i| i.test_type),
-        "latest_score": latest.total_score,
-        "max_score": instrument.map(|i| i.max_score),
-        "severity_level": latest.severity_level,
-        "last_taken": latest.completed_at,
-        "history_count": mine.len(),
-        "trend": insights::test_trend(test_id, &totals),
-    })
+    TestInsight {
+        test_id,
+        test_name: instrument.map(|i| i.name),
+        test_type: instrument.map(|i| i.test_type),
+        latest_score: latest.total_score,
+        max_score: instrument.map(|i| i.max_score),
+        severity_level: latest.severity_level.clone(),
+        last_taken: latest.completed_at.clone(),
+        history_count: mine.len(),
+        trend: insights::test_trend(test_id, &totals),
+    }
 }

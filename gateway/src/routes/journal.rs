@@ -16,7 +16,13 @@ use axum::{
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+mod wire;
+
+pub use wire::{
+    Analysis, AnalyticsResponse, Created, Entry, EntryPage, EntryPatch, NewEntry, OneEntry,
+};
 
 use crate::{
     auth::AuthUser,
@@ -28,7 +34,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{JsonBody, QueryParams},
     inference::Model,
-    routes::predict::validated_text,
+    routes::{predict::validated_text, wire::Done},
     scoring,
     state::AppState,
     store::{
@@ -58,29 +64,41 @@ pub fn router() -> Router<AppState> {
 
 /// Query of `GET /api/journal/entries`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
-    /// 1-based page (default 1).
+    /// 1-based page (default 1); `(page - 1) * per_page` must fit a 64-bit integer.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Entries per page (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
-    /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339.
+    /// Earliest entry date, inclusive: `YYYY-MM-DD` or RFC 3339 (before the year 10000).
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     pub from: Option<String>,
-    /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339.
+    /// Latest entry date, inclusive: `YYYY-MM-DD` (the whole day) or RFC 3339; not before
+    /// `from`.
+    #[param(
+        pattern = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$"
+    )]
     pub to: Option<String>,
-    /// Search: entries whose text has every word (any case, word stems), best match first.
+    /// Search: entries whose text has every word (any case, word stems), best match first. At
+    /// most 200 characters and 20 words (runs of letters and digits).
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/journal/entries", tag = "journal", params(ListQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "{success, entries (newest first; with q, best match first), total, page, per_page}"),
-              (status = 400, description = "Invalid paging or dates"), (status = 401, description = "No valid token")))]
+    responses((status = 200, body = EntryPage),
+              (status = 400, description = "Invalid paging, dates or search"), (status = 401, description = "No valid token")))]
 pub async fn list_entries(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EntryPage>> {
     let (page, per_page, offset) = paging(query.page, query.per_page)?;
     let range = date_range(query.from.as_deref(), query.to.as_deref())?;
     let search = query.q.as_deref().filter(|q| !q.is_empty());
@@ -93,21 +111,25 @@ pub async fn list_entries(
             journal::count(&state.db, &user.id, &range).await?,
         ),
     };
-    let entries: Vec<Value> = rows.iter().map(entry_json).collect();
-    Ok(Json(json!({
-        "success": true, "entries": entries, "total": total, "page": page, "per_page": per_page,
-    })))
+    Ok(Json(EntryPage {
+        success: true,
+        entries: rows.iter().map(Entry::from).collect(),
+        total,
+        page,
+        per_page,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/journal/entries", tag = "journal", security(("bearer" = [])),
-    request_body(content = Object, description = "{\"text\": 1 to 5000 characters, \"tags\": [string], \"date\"?: RFC 3339 with offset (2000 on, at most a day ahead; default now), \"self_mood\"?: 1 (awful) to 5 (great)}"),
-    responses((status = 201, description = "{success, entry, entry_id, message, ai_analysis}"),
-              (status = 400, description = "Invalid text or tags"), (status = 401, description = "No valid token")))]
+    request_body = NewEntry,
+    responses((status = 201, description = "Saved; scored, or pending when inference is unavailable", body = Created),
+              (status = 400, description = "Invalid text, tags, date or self_mood"), (status = 401, description = "No valid token"),
+              (status = 502, description = "Inference failed in a way a retry would not cure (an unavailable or slow one leaves the entry pending)")))]
 pub async fn create_entry(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let text = validated_text(&body, "Text is required")?;
     let tags = validated_tags(body.get("tags"))?.unwrap_or_default();
     let self_mood = validated_self_mood(body.get("self_mood"))?.flatten();
@@ -126,44 +148,55 @@ pub async fn create_entry(
     if score.is_none() {
         state.rescore.notify_one();
     }
-    let entry = entry_json(&row);
+    let entry = Entry::from(&row);
     let message = match score {
         Some(_) => "Journal entry created successfully",
         None => "Journal entry saved; it will be analysed when the models are available",
     };
-    let body = json!({
-        "success": true,
-        "entry_id": row.id,
-        "message": message,
-        "ai_analysis": entry["analysis"]["sentiment_analysis"].clone(),
-        "entry": entry,
-    });
+    let body = Created {
+        success: true,
+        entry_id: row.id,
+        message: message.to_owned(),
+        ai_analysis: entry
+            .analysis
+            .sentiment_analysis
+            .clone()
+            .unwrap_or(Value::Null),
+        entry,
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
 #[utoipa::path(get, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Entry id")),
-    responses((status = 200, description = "{success, entry}"), (status = 404, description = "Not the caller's entry")))]
+    responses((status = 200, body = OneEntry), (status = 404, description = "Not the caller's entry")))]
 pub async fn get_entry(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneEntry>> {
     let row = journal::get(&state.db, &user.id, entry_id(&id)?).await?;
     let row = row.ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    Ok(Json(json!({ "success": true, "entry": entry_json(&row) })))
+    Ok(Json(OneEntry {
+        success: true,
+        message: None,
+        entry: Entry::from(&row),
+    }))
 }
 
 #[utoipa::path(patch, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Entry id")),
-    request_body(content = Object, description = "{\"text\"?: string, \"tags\"?: [string], \"date\"?: RFC 3339, \"self_mood\"?: 1 to 5 or null to clear}; a new text is scored anew"),
-    responses((status = 200, description = "{success, entry, message}"), (status = 404, description = "Not the caller's entry")))]
+    request_body = EntryPatch,
+    responses((status = 200, body = OneEntry),
+              (status = 400, description = "Nothing to update, or an invalid field"),
+              (status = 404, description = "Not the caller's entry"),
+              (status = 502, description = "Inference failed in a way a retry would not cure (an unavailable or slow one leaves the entry pending)")))]
 pub async fn update_entry(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneEntry>> {
     let id = entry_id(&id)?;
     let new_text = match body.get("text") {
         Some(_) => Some(validated_text(&body, "Text is required")?),
@@ -203,33 +236,33 @@ pub async fn update_entry(
     if row.status == journal::PENDING {
         state.rescore.notify_one();
     }
-    Ok(Json(
-        json!({ "success": true, "message": "Entry updated successfully", "entry": entry_json(&row) }),
-    ))
+    Ok(Json(OneEntry {
+        success: true,
+        message: Some("Entry updated successfully".to_owned()),
+        entry: Entry::from(&row),
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/journal/entries/{id}", tag = "journal", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Entry id")),
-    responses((status = 200, description = "{success, message}"), (status = 404, description = "Not the caller's entry")))]
+    responses((status = 200, body = Done), (status = 404, description = "Not the caller's entry")))]
 pub async fn delete_entry(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     if !journal::delete(&state.db, &user.id, entry_id(&id)?).await? {
         return Err(ApiError::not_found(NOT_FOUND));
     }
-    Ok(Json(
-        json!({ "success": true, "message": "Entry deleted successfully" }),
-    ))
+    Ok(Json(Done::new("Entry deleted successfully")))
 }
 
 #[utoipa::path(get, path = "/api/journal/analytics", tag = "journal", security(("bearer" = [])),
-    responses((status = 200, description = "{success, analytics}", body = analytics::Analytics)))]
+    responses((status = 200, body = AnalyticsResponse), (status = 401, description = "No valid token")))]
 pub async fn journal_analytics(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AnalyticsResponse>> {
     let rows = journal::all_for_user(&state.db, &user.id).await?;
     let facts: Vec<analytics::EntryFacts<'_>> = rows
         .iter()
@@ -242,7 +275,10 @@ pub async fn journal_analytics(
         .collect();
     let zone = super::history::user_zone(&state, &user).await?;
     let analytics = analytics::analytics(&facts, Utc::now(), zone);
-    Ok(Json(json!({ "success": true, "analytics": analytics })))
+    Ok(Json(AnalyticsResponse {
+        success: true,
+        analytics,
+    }))
 }
 
 /// Scores a text being written: `Some` with both models' results, `None` (save as pending)
@@ -371,7 +407,7 @@ fn paging(page: Option<i64>, per_page: Option<i64>) -> ApiResult<(i64, i64, i64)
 /// Stored timestamps are fixed-width text, so text order is time order only for years 0000 to
 /// 9999: a bound outside them is refused, and an upper bound past the end of 9999 means no
 /// upper bound at all.
-fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
+pub(crate) fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<Range> {
     let from = from.map(|f| parse_bound(f, false)).transpose()?;
     let to = to.map(|t| parse_bound(t, true)).transpose()?;
     if let (Some(f), Some(t)) = (from, to)
@@ -416,45 +452,10 @@ fn parse_bound(text: &str, upper: bool) -> ApiResult<DateTime<Utc>> {
     Ok(if upper { at + span } else { at })
 }
 
-/// The contract's `JournalEntry`, plus `status`, `updated_at` and each model's result.
-pub(crate) fn entry_json(row: &EntryRow) -> Value {
-    let parse = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            .unwrap_or(Value::Null)
-    };
-    let (roberta, lstm) = (parse(&row.roberta), parse(&row.lstm));
-    let primary = if lstm.is_null() {
-        roberta.clone()
-    } else {
-        lstm.clone()
-    };
-    let analysis = match primary.is_null() {
-        true => json!({}),
-        false => json!({ "sentiment_analysis": primary }),
-    };
-    json!({
-        "id": row.id,
-        "user_id": row.user_id,
-        "text": row.text,
-        "tags": serde_json::from_str::<Value>(&row.tags).unwrap_or_else(|_| json!([])),
-        "status": row.status,
-        "sentiment": row.sentiment,
-        "confidence": row.confidence,
-        "mood_score": row.mood_score,
-        "scores": parse(&row.scores),
-        "analysis": analysis,
-        "roberta": roberta,
-        "lstm": lstm,
-        "self_mood": row.self_mood,
-        "date": row.date,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

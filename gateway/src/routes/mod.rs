@@ -20,6 +20,7 @@ pub mod profile;
 pub mod stats;
 pub mod tests;
 pub mod users;
+pub mod wire;
 
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;

@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::JsonBody,
     oauth::{self, OAuthConfig, OAuthError, VerifiedIdentity, google::GoogleVerifier},
-    routes::auth::{default_avatar, session},
+    routes::auth::{SessionResponse, default_avatar, session},
     state::AppState,
     store::{self, users},
 };
@@ -44,16 +44,36 @@ pub fn router(config: &Config) -> Router<AppState> {
         .layer(Extension(Arc::new(providers)))
 }
 
+/// `POST /api/auth/google` body.
+#[allow(dead_code)] // documents the field `string_field` reads
+#[derive(Debug, utoipa::ToSchema)]
+pub struct GoogleRequest {
+    /// The Google ID token `@react-oauth/google` hands the frontend.
+    #[schema(pattern = r"\S")]
+    pub credential: String,
+}
+
+/// `POST /api/auth/github` body.
+#[allow(dead_code)] // documents the fields `string_field` reads
+#[derive(Debug, utoipa::ToSchema)]
+pub struct GithubRequest {
+    /// The authorization code GitHub redirected back with.
+    #[schema(pattern = r"\S")]
+    pub code: String,
+    /// Ignored (the frontend checks it).
+    pub state: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/auth/google", tag = "auth",
-    request_body(content = Object, description = "{\"credential\": a Google ID token}"),
-    responses((status = 200, description = "{success, token, refresh_token, user}"),
+    request_body = GoogleRequest,
+    responses((status = 200, body = SessionResponse, description = "Signed in; the account is made on first sign-in"),
               (status = 400, description = "No credential, or an invalid, expired, wrongly addressed or unverified one"),
               (status = 503, description = "Google sign-in not configured, or Google unreachable")))]
 pub async fn google(
     State(state): State<AppState>,
     Extension(providers): Extension<Arc<Providers>>,
     JsonBody(body): JsonBody<Option<Value>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let credential = string_field(body.as_ref(), "credential")
         .ok_or_else(|| ApiError::bad_request("No credential provided"))?;
     let identity = providers.google.verify(&credential).await;
@@ -61,18 +81,18 @@ pub async fn google(
 }
 
 #[utoipa::path(post, path = "/api/auth/github", tag = "auth",
-    request_body(content = Object, description = "{\"code\": the authorization code, \"state\"?: ignored}"),
-    responses((status = 200, description = "{success, token, refresh_token, user}"),
+    request_body = GithubRequest,
+    responses((status = 200, body = SessionResponse, description = "Signed in; the account is made on first sign-in"),
               (status = 400, description = "No code, or a code GitHub refuses, or no verified primary email"),
               (status = 503, description = "GitHub sign-in not configured, or GitHub unreachable")))]
 pub async fn github(
     State(state): State<AppState>,
     Extension(providers): Extension<Arc<Providers>>,
     JsonBody(body): JsonBody<Option<Value>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
     let code = string_field(body.as_ref(), "code")
         .ok_or_else(|| ApiError::bad_request("Authorization code is required"))?;
-    let identity = oauth::github::sign_in(&providers.client, &providers.config, &code).await;
+    let identity = oauth::github::sign_in(&providers.client, &providers.config, &code, None).await;
     finish(&state, identity, "github").await
 }
 
@@ -87,7 +107,18 @@ async fn finish(
     state: &AppState,
     identity: Result<VerifiedIdentity, OAuthError>,
     method: &'static str,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionResponse>> {
+    let user = signed_in_account(state, identity, method).await?;
+    session(state, &user).await
+}
+
+/// Audits a provider sign-in and, on success, records it and returns the identity's account;
+/// the API and the web app's sign-in share it.
+pub(crate) async fn signed_in_account(
+    state: &AppState,
+    identity: Result<VerifiedIdentity, OAuthError>,
+    method: &'static str,
+) -> ApiResult<users::UserRow> {
     let identity = match identity {
         Ok(identity) => identity,
         Err(e) => {
@@ -115,7 +146,7 @@ async fn finish(
         },
     )
     .await;
-    session(state, &user).await
+    Ok(user)
 }
 
 /// The account with the verified email (linking a provider to an existing account only ever

@@ -12,7 +12,7 @@ use axum::{
     response::IntoResponse,
     routing::post,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     cache::CacheStatus,
@@ -25,7 +25,13 @@ use crate::{
     state::AppState,
 };
 
-mod csv_input;
+pub(crate) mod csv_input;
+mod wire;
+
+pub use wire::{
+    AnalysedRow, BothResult, CsvDistribution, CsvSummary, CsvUpload, FailedRow, RowResult,
+    TextRequest,
+};
 
 /// The longest text, in Unicode code points (the original's `len(str)`).
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -67,8 +73,9 @@ pub fn validated_text(body: &Value, missing: &str) -> ApiResult<String> {
 }
 
 #[utoipa::path(post, path = "/api/predict/roberta", tag = "predict",
-    request_body(content = Object, description = "{\"text\": string, 1 to 5000 characters}"),
+    request_body = TextRequest,
     responses((status = 200, body = SentimentResult), (status = 400, description = "Invalid text"),
+              (status = 502, description = "Inference failed"), (status = 504, description = "Inference timed out"),
               (status = 503, description = "RoBERTa model not loaded")))]
 pub async fn predict_roberta(
     state: State<AppState>,
@@ -78,8 +85,9 @@ pub async fn predict_roberta(
 }
 
 #[utoipa::path(post, path = "/api/predict/lstm", tag = "predict",
-    request_body(content = Object, description = "{\"text\": string, 1 to 5000 characters}"),
+    request_body = TextRequest,
     responses((status = 200, body = SentimentResult), (status = 400, description = "Invalid text"),
+              (status = 502, description = "Inference failed"), (status = 504, description = "Inference timed out"),
               (status = 503, description = "LSTM model not loaded")))]
 pub async fn predict_lstm(
     state: State<AppState>,
@@ -102,9 +110,10 @@ async fn predict_one(
 }
 
 #[utoipa::path(post, path = "/api/predict/both", tag = "predict",
-    request_body(content = Object, description = "{\"text\": string, 1 to 5000 characters}"),
-    responses((status = 200, description = "{text, roberta|null, lstm|null, consensus, sentiment, confidence}"),
-              (status = 400, description = "Invalid text"), (status = 503, description = "No model loaded")))]
+    request_body = TextRequest,
+    responses((status = 200, body = BothResult, description = "Header X-Cache: HIT, MISS or BYPASS"),
+              (status = 400, description = "Invalid text"), (status = 502, description = "Inference failed"),
+              (status = 504, description = "Inference timed out"), (status = 503, description = "No model loaded")))]
 pub async fn predict_both(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<Value>,
@@ -126,28 +135,29 @@ pub async fn predict_both(
 }
 
 /// The `/both` answer, computed (the cache stores it whole).
-async fn both(state: &AppState, text: String) -> ApiResult<Value> {
+async fn both(state: &AppState, text: String) -> ApiResult<BothResult> {
     let scored = score_one(state, text.clone(), &[Model::Roberta, Model::Lstm]).await?;
     let primary = scored.primary().ok_or_else(no_model)?;
-    Ok(json!({
-        "text": text,
-        "sentiment": primary.sentiment,
-        "confidence": primary.confidence,
-        "roberta": scored.roberta,
-        "lstm": scored.lstm,
-        "consensus": sentiment::consensus(scored.roberta.as_ref(), scored.lstm.as_ref()),
-    }))
+    Ok(BothResult {
+        text,
+        sentiment: primary.sentiment,
+        confidence: primary.confidence,
+        consensus: sentiment::consensus(scored.roberta.as_ref(), scored.lstm.as_ref()),
+        roberta: scored.roberta,
+        lstm: scored.lstm,
+    })
 }
 
 #[utoipa::path(post, path = "/api/analyze/csv", tag = "predict",
-    request_body(content_type = "multipart/form-data", description = "field `file`: a .csv of at most 10 MiB and 1000 rows"),
-    responses((status = 200, description = "{total_analyzed, column_used, text_column, sentiment_distribution, results}"),
+    request_body(content_type = "multipart/form-data", content = CsvUpload),
+    responses((status = 200, body = CsvSummary),
               (status = 400, description = "Invalid file"), (status = 413, description = "File too large"),
+              (status = 502, description = "Inference failed"), (status = 504, description = "Inference timed out"),
               (status = 503, description = "No model loaded")))]
 pub async fn analyze_csv(
     State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CsvSummary>> {
     let multipart = multipart.map_err(|_| ApiError::bad_request("No file provided"))?;
     let bytes = csv_input::read_file(multipart).await?;
     let table = csv_input::parse(&bytes)?;
@@ -166,13 +176,13 @@ pub async fn analyze_csv(
 
 /// Scores one chunk of rows; overlong rows become error rows without a model call, and so does
 /// a row the service fails on (the others are still analysed).
-async fn analyze_rows(state: &AppState, rows: &[csv_input::Row]) -> ApiResult<Vec<Value>> {
+async fn analyze_rows(state: &AppState, rows: &[csv_input::Row]) -> ApiResult<Vec<RowResult>> {
     let (long, ok): (Vec<_>, Vec<_>) = rows
         .iter()
         .partition(|r| r.text.chars().count() > MAX_TEXT_CHARS);
     let texts = ok.iter().map(|r| r.text.clone()).collect();
     let scored = scoring::score_each(state, texts, &[Model::Roberta, Model::Lstm]).await?;
-    let mut out: Vec<(usize, Value)> = long
+    let mut out: Vec<(usize, RowResult)> = long
         .iter()
         .map(|r| (r.number, csv_input::too_long(r)))
         .collect();

@@ -37,7 +37,11 @@ pub fn apply(current: &UserRow, body: &Value) -> ApiResult<Profile> {
     let body = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("Request body must be a JSON object"))?;
-    let nested = body.get("profile").and_then(Value::as_object);
+    let nested = match body.get("profile").filter(|p| !p.is_null()) {
+        None => None,
+        Some(Value::Object(nested)) => Some(nested),
+        Some(_) => return Err(ApiError::bad_request("profile must be an object")),
+    };
     let field = |name: &str| {
         body.get(name)
             .or_else(|| nested.and_then(|p| p.get(name)))
@@ -169,6 +173,29 @@ mod tests {
         ] {
             assert!(validated_avatar(bad.into()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refuses_a_profile_that_is_not_an_object_and_ignores_a_null_one() {
+        let row = UserRow {
+            id: "u".into(),
+            email: "a@b".into(),
+            first_name: "Ada".into(),
+            last_name: String::new(),
+            password_hash: String::new(),
+            avatar: String::new(),
+            bio: String::new(),
+            preferences: "{}".into(),
+            timezone: "UTC".into(),
+            created_at: String::new(),
+            last_login: None,
+        };
+        let refused = apply(&row, &serde_json::json!({ "profile": [null, null] }));
+        assert!(
+            matches!(refused, Err(ApiError::BadRequest(m)) if m == "profile must be an object")
+        );
+        let kept = apply(&row, &serde_json::json!({ "profile": null, "bio": "hi" })).unwrap();
+        assert_eq!((kept.bio.as_str(), kept.preferences.as_str()), ("hi", "{}"));
     }
 
     #[test]

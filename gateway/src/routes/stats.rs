@@ -2,7 +2,7 @@
 //! database. Counts are shown as "at least" figures, rounded down, so they never overstate.
 
 use axum::{Json, Router, extract::State, routing::get};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::{error::ApiResult, state::AppState, store::accounts};
 
@@ -18,17 +18,42 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/stats", get(public_stats))
 }
 
+/// `GET /api/stats`: display strings, and the numbers behind them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicStats {
+    /// At least this many users, rounded down: `"42+"`, `"2.8K+"`, `"1.2M+"`.
+    pub users: String,
+    pub entries: String,
+    /// The default model's measured accuracy, `"75%"`.
+    pub accuracy: String,
+    pub support: &'static str,
+    pub raw_numbers: RawNumbers,
+}
+
+/// The counts behind [`PublicStats`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RawNumbers {
+    pub users: i64,
+    pub entries: i64,
+    /// Percent.
+    pub accuracy: i64,
+}
+
 #[utoipa::path(get, path = "/api/stats", tag = "stats",
-    responses((status = 200, description = "{users: \"<n>+\", entries: \"<n>+\", accuracy, support, raw_numbers: {users, entries, accuracy}}")))]
-pub async fn public_stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    responses((status = 200, body = PublicStats)))]
+pub async fn public_stats(State(state): State<AppState>) -> ApiResult<Json<PublicStats>> {
     let (users, entries) = accounts::public_counts(&state.db).await?;
-    Ok(Json(json!({
-        "users": at_least(users),
-        "entries": at_least(entries),
-        "accuracy": format!("{ACCURACY_PERCENT}%"),
-        "support": SUPPORT,
-        "raw_numbers": { "users": users, "entries": entries, "accuracy": ACCURACY_PERCENT },
-    })))
+    Ok(Json(PublicStats {
+        users: at_least(users),
+        entries: at_least(entries),
+        accuracy: format!("{ACCURACY_PERCENT}%"),
+        support: SUPPORT,
+        raw_numbers: RawNumbers {
+            users,
+            entries,
+            accuracy: ACCURACY_PERCENT,
+        },
+    }))
 }
 
 /// `n` for display: `"42+"`, `"2.8K+"`, `"1.2M+"`, always rounded down.

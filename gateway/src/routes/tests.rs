@@ -9,19 +9,26 @@ use axum::{
     extract::{Path, State},
     routing::{get, post},
 };
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
+
+mod wire;
+
+pub use wire::{
+    Question, ResponseOption, SubmitRequest, SubmitResponse, Submitted, TestDefinition, TestDetail,
+    TestList, TestResult, TestResults, TestSummary,
+};
 
 use crate::{
     auth::AuthUser,
-    domain::assessments::{self, Answer, CATEGORY, Instrument, crisis_support},
+    domain::assessments::{self, Answer, Instrument, crisis_support},
     error::{ApiError, ApiResult},
     extract::{JsonBody, QueryParams},
     routes::owner,
     state::AppState,
     store::{
         self,
-        results::{self, NewResult, ResultRow},
+        results::{self, NewResult},
     },
 };
 
@@ -37,6 +44,7 @@ pub fn router() -> Router<AppState> {
 
 /// `?language=en|my`. Only English exists; every value is served in English.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct LanguageQuery {
     /// `en` or `my`; anything else, and `my` for now, falls back to English.
@@ -45,87 +53,72 @@ pub struct LanguageQuery {
 
 /// `?test_id=` of the history route; a value that is not an id is ignored.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct HistoryQuery {
     pub test_id: Option<String>,
 }
 
-/// `POST /api/tests/{id}/submit` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SubmitRequest {
-    /// One answer per question, each question exactly once.
-    pub answers: Vec<Answer>,
-}
-
-/// One test in the listing.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TestSummary {
-    pub id: i64,
-    pub test_type: &'static str,
-    pub test_name: &'static str,
-    pub description: &'static str,
-    pub total_questions: i64,
-    pub max_score: i64,
-    pub duration_minutes: f64,
-    pub category: &'static str,
-}
-
-impl From<&Instrument> for TestSummary {
-    fn from(i: &Instrument) -> Self {
-        Self {
-            id: i.id,
-            test_type: i.test_type,
-            test_name: i.name,
-            description: i.description,
-            total_questions: i.total_questions(),
-            max_score: i.max_score,
-            duration_minutes: i.duration_minutes(),
-            category: CATEGORY,
-        }
-    }
-}
-
 #[utoipa::path(get, path = "/api/tests", tag = "tests", params(LanguageQuery),
-    responses((status = 200, description = "{success, tests}: Big Five, GAD-7, PHQ-9, PSS-10", body = [TestSummary])))]
-pub async fn list_tests(QueryParams(_language): QueryParams<LanguageQuery>) -> Json<Value> {
+    responses((status = 200, body = TestList)))]
+pub async fn list_tests(QueryParams(_language): QueryParams<LanguageQuery>) -> Json<TestList> {
     let tests: Vec<TestSummary> = assessments::listing()
         .iter()
         .map(|i| TestSummary::from(*i))
         .collect();
-    Json(json!({ "success": true, "tests": tests }))
+    Json(TestList {
+        success: true,
+        tests,
+    })
 }
 
-#[utoipa::path(get, path = "/api/tests/{id}", tag = "tests", params(("id" = i64, Path, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10"), LanguageQuery),
-    responses((status = 200, description = "{success, test: {…, questions, response_options}}"),
+#[utoipa::path(get, path = "/api/tests/{id}", tag = "tests", params(("id" = i64, Path, minimum = 1, maximum = 4, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10"), LanguageQuery),
+    responses((status = 200, body = TestDetail),
               (status = 404, description = "Test not found")))]
 pub async fn get_test(
     Path(id): Path<String>,
     QueryParams(_language): QueryParams<LanguageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TestDetail>> {
     let instrument = instrument(&id)?;
-    let questions: Vec<Value> = (1..=instrument.total_questions())
+    let questions = (1..=instrument.total_questions())
         .zip(instrument.items)
-        .map(|(number, text)| {
-            json!({ "id": question_id(instrument, number), "question_number": number, "question_text": text })
+        .map(|(number, text)| Question {
+            id: question_id(instrument, number),
+            question_number: number,
+            question_text: text,
         })
         .collect();
-    let options: Vec<Value> = instrument
+    let response_options = instrument
         .options
         .iter()
-        .map(|o| json!({ "text": o.text, "value": o.value }))
+        .map(|o| ResponseOption {
+            text: o.text,
+            value: o.value,
+        })
         .collect();
     let summary = TestSummary::from(instrument);
-    Ok(Json(json!({ "success": true, "test": {
-        "id": summary.id, "test_type": summary.test_type, "test_name": summary.test_name,
-        "description": summary.description, "total_questions": summary.total_questions,
-        "max_score": summary.max_score, "category": summary.category,
-        "source": instrument.source, "questions": questions, "response_options": options,
-    }})))
+    let test = TestDefinition {
+        id: summary.id,
+        test_type: summary.test_type,
+        test_name: summary.test_name,
+        description: summary.description,
+        total_questions: summary.total_questions,
+        max_score: summary.max_score,
+        category: summary.category,
+        source: instrument.source,
+        questions,
+        response_options,
+    };
+    Ok(Json(TestDetail {
+        success: true,
+        test,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/tests/{id}/submit", tag = "tests", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Test id")), request_body = SubmitRequest,
-    responses((status = 200, description = "{success, result: {id, total_score, max_score, severity_level, description, recommendations, has_crisis_indicators, trait_scores?, crisis?}}"),
+    params(("id" = i64, Path, minimum = 1, maximum = 4, description = "1 PHQ-9, 2 GAD-7, 3 Big Five, 4 PSS-10")),
+    request_body = SubmitRequest,
+    responses((status = 200, body = SubmitResponse),
               (status = 400, description = "Answers missing, incomplete, repeated or out of range; nothing stored"),
               (status = 401, description = "No valid token"), (status = 404, description = "Test not found")))]
 pub async fn submit_test(
@@ -133,7 +126,7 @@ pub async fn submit_test(
     user: AuthUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SubmitResponse>> {
     let instrument = instrument(&id)?;
     let answers = parse_answers(&body)?;
     let outcome = instrument
@@ -157,28 +150,27 @@ pub async fn submit_test(
         completed_at: &store::now(),
     };
     let result_id = results::insert(&state.db, &row).await?;
-    let mut result = json!({
-        "id": result_id,
-        "test_id": instrument.id,
-        "total_score": outcome.total_score,
-        "max_score": instrument.max_score,
-        "severity_level": outcome.severity_level,
-        "description": outcome.description,
-        "recommendations": outcome.recommendations,
-        "has_crisis_indicators": outcome.crisis,
-    });
-    if let Some(traits) = outcome.trait_scores {
-        result["trait_scores"] = json!(traits);
-    }
-    if outcome.crisis {
-        result["crisis"] = json!(crisis_support());
-    }
-    Ok(Json(json!({ "success": true, "result": result })))
+    let result = Submitted {
+        id: result_id,
+        test_id: instrument.id,
+        total_score: outcome.total_score,
+        max_score: instrument.max_score,
+        severity_level: outcome.severity_level,
+        description: outcome.description,
+        recommendations: outcome.recommendations,
+        has_crisis_indicators: outcome.crisis,
+        trait_scores: outcome.trait_scores,
+        crisis: outcome.crisis.then(crisis_support),
+    };
+    Ok(Json(SubmitResponse {
+        success: true,
+        result,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/users/{user_id}/test-results", tag = "tests", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id"), HistoryQuery),
-    responses((status = 200, description = "{success, results (newest first), total}"),
+    responses((status = 200, body = TestResults),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user")))]
 pub async fn test_results(
@@ -186,38 +178,16 @@ pub async fn test_results(
     user: AuthUser,
     Path(user_id): Path<String>,
     QueryParams(query): QueryParams<HistoryQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TestResults>> {
     owner::own_account(&state, &user, &user_id).await?;
     let test_id = query.test_id.and_then(|t| t.trim().parse::<i64>().ok());
     let rows = results::for_user(&state.db, &user.id, test_id).await?;
-    let results: Vec<Value> = rows.iter().map(result_json).collect();
-    Ok(Json(
-        json!({ "success": true, "total": results.len(), "results": results }),
-    ))
-}
-
-/// The contract's `TestResult`, plus `max_score` and, for the Big Five, `trait_scores`.
-pub fn result_json(row: &ResultRow) -> Value {
-    let instrument = assessments::find(row.test_id);
-    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
-    let mut result = json!({
-        "id": row.id,
-        "test_id": row.test_id,
-        "test_name": instrument.map(|i| i.name),
-        "test_type": instrument.map(|i| i.test_type),
-        "score": row.total_score,
-        "total_score": row.total_score,
-        "max_score": instrument.map(|i| i.max_score),
-        "severity_level": row.severity_level,
-        "answers": parse(&row.answers),
-        "has_crisis_indicators": row.has_crisis_indicators != 0,
-        "completed_at": row.completed_at,
-        "interpretation": instrument.map(|i| i.band_for(row.total_score).description),
-    });
-    if let Some(traits) = &row.trait_scores {
-        result["trait_scores"] = parse(traits);
-    }
-    result
+    let results: Vec<TestResult> = rows.iter().map(TestResult::from).collect();
+    Ok(Json(TestResults {
+        success: true,
+        total: results.len(),
+        results,
+    }))
 }
 
 /// The instrument with the path's id; anything else is 404.

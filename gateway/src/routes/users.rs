@@ -15,8 +15,13 @@ use axum::{
     routing::{delete, get},
 };
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+
+mod wire;
+
+pub use wire::{
+    DeleteRequest, Export, ExportedUser, ProfileResponse, ProfileSettings, ProfileUpdate,
+    ProfileUser,
+};
 
 use crate::{
     audit::{self, Event},
@@ -25,8 +30,12 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::JsonBody,
     routes::{
-        auth::UserView, insights::entry_facts, journal::entry_json, owner, profile,
-        tests::result_json,
+        auth::{ProfileView, UserView},
+        insights::entry_facts,
+        journal::Entry,
+        owner, profile,
+        tests::TestResult,
+        wire::Done,
     },
     state::AppState,
     store::{self, accounts, journal, results, users::UserRow},
@@ -49,43 +58,36 @@ pub fn router() -> Router<AppState> {
         .route("/api/users/me", delete(delete_account))
 }
 
-/// `DELETE /api/users/me` body.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct DeleteRequest {
-    /// The account's password; accounts created through Google or GitHub have none and need a
-    /// sign-in from the last 10 minutes instead.
-    pub password: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id")),
-    responses((status = 200, description = "{success, user: {id, email, name, firstName, lastName, profile, avatar, bio, timezone, created_at, streak, totalEntries, averageMood}}"),
+    responses((status = 200, body = ProfileResponse),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user")))]
 pub async fn get_profile(
     State(state): State<AppState>,
     user: AuthUser,
     Path(user_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProfileResponse>> {
     let account = owner::own_account(&state, &user, &user_id).await?;
-    Ok(Json(
-        json!({ "success": true, "user": profile_json(&state, &account).await? }),
-    ))
+    Ok(Json(ProfileResponse {
+        success: true,
+        message: None,
+        user: profile_user(&state, account).await?,
+    }))
 }
 
 #[utoipa::path(put, path = "/api/users/{user_id}/profile", tag = "users", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The caller's own id")),
-    request_body(content = Object, description = "firstName, lastName, avatar (https URL or data:image base64 up to 1 MB), bio, timezone (an IANA name such as Europe/Paris; default UTC), profile.preferences; email and unknown keys are ignored"),
-    responses((status = 200, description = "{success, message, user}"), (status = 400, description = "Invalid field"),
+    request_body = ProfileUpdate,
+    responses((status = 200, body = ProfileResponse), (status = 400, description = "Invalid field"),
               (status = 401, description = "No valid token"), (status = 403, description = "Another user's id"),
               (status = 404, description = "Unknown user; nothing is created"), (status = 413, description = "Avatar too large")))]
 pub async fn put_profile(
     State(state): State<AppState>,
     user: AuthUser,
     Path(user_id): Path<String>,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<Json<Value>> {
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<ProfileResponse>> {
     let account = owner::own_account(&state, &user, &user_id).await?;
     let updated = profile::apply(&account, &body)?;
     let change = accounts::ProfileUpdate {
@@ -100,15 +102,15 @@ pub async fn put_profile(
         return Err(ApiError::unauthorized("Invalid or expired token"));
     }
     let account = owner::live_account(&state, &user).await?;
-    Ok(Json(json!({
-        "success": true,
-        "message": "Profile updated successfully",
-        "user": profile_json(&state, &account).await?,
-    })))
+    Ok(Json(ProfileResponse {
+        success: true,
+        message: Some("Profile updated successfully".to_owned()),
+        user: profile_user(&state, account).await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/users/me/export", tag = "users", security(("bearer" = [])),
-    responses((status = 200, description = "One JSON document: account, journal entries with scores, test results, sign-in sessions (no token hashes), security events"),
+    responses((status = 200, body = Export, description = "Everything stored about the caller, as an attachment (moodtracker-export.json)"),
               (status = 401, description = "No valid token")))]
 pub async fn export(State(state): State<AppState>, user: AuthUser) -> ApiResult<impl IntoResponse> {
     let account = owner::live_account(&state, &user).await?;
@@ -121,25 +123,25 @@ pub async fn export(State(state): State<AppState>, user: AuthUser) -> ApiResult<
     .await;
     let entries = journal::all_for_user(&state.db, &account.id).await?;
     let results = results::for_user(&state.db, &account.id, None).await?;
-    let body = json!({
-        "success": true,
-        "exported_at": store::now(),
-        "user": {
-            "id": account.id,
-            "email": account.email,
-            "firstName": account.first_name,
-            "lastName": account.last_name,
-            "profile": UserView::from(&account).profile,
-            "has_password": !account.password_hash.is_empty(),
-            "timezone": account.timezone,
-            "created_at": account.created_at,
-            "last_login": account.last_login,
+    let body = Export {
+        success: true,
+        exported_at: store::now(),
+        journal_entries: entries.iter().map(Entry::from).collect(),
+        test_results: results.iter().map(TestResult::from).collect(),
+        sessions: accounts::sessions(&state.db, &account.id).await?,
+        security_events: audit::for_user(&state.db, &account.id).await?,
+        user: ExportedUser {
+            profile: ProfileView::from(&account),
+            has_password: !account.password_hash.is_empty(),
+            id: account.id,
+            email: account.email,
+            first_name: account.first_name,
+            last_name: account.last_name,
+            timezone: account.timezone,
+            created_at: account.created_at,
+            last_login: account.last_login,
         },
-        "journal_entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-        "test_results": results.iter().map(result_json).collect::<Vec<_>>(),
-        "sessions": accounts::sessions(&state.db, &account.id).await?,
-        "security_events": audit::for_user(&state.db, &account.id).await?,
-    });
+    };
     let disposition = [(
         header::CONTENT_DISPOSITION,
         "attachment; filename=\"moodtracker-export.json\"",
@@ -149,7 +151,7 @@ pub async fn export(State(state): State<AppState>, user: AuthUser) -> ApiResult<
 
 #[utoipa::path(delete, path = "/api/users/me", tag = "users", security(("bearer" = [])),
     request_body = DeleteRequest,
-    responses((status = 200, description = "The account, all its data and its tokens are gone"),
+    responses((status = 200, body = Done, description = "The account, all its data and its tokens are gone"),
               (status = 400, description = "Password missing"),
               (status = 401, description = "Wrong password, no valid token, or (accounts without a password) no sign-in in the last 10 minutes")))]
 pub async fn delete_account(
@@ -157,14 +159,13 @@ pub async fn delete_account(
     user: AuthUser,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let account = owner::live_account(&state, &user).await?;
-    confirm_deletion(&state, &account, &headers, delete_request(&body)?).await?;
-    accounts::delete_account(&state.db, &account.id).await?;
-    audit::record(&state.db, Event::AccountDeleted).await;
-    Ok(Json(
-        json!({ "success": true, "message": "Your account and all of its data have been deleted" }),
-    ))
+    let signed_in_at = bearer_issued_at(&state, &headers);
+    delete_confirmed(&state, &account, signed_in_at, delete_request(&body)?).await?;
+    Ok(Json(Done::new(
+        "Your account and all of its data have been deleted",
+    )))
 }
 
 /// The optional body: accounts without a password may send none at all.
@@ -177,15 +178,30 @@ fn delete_request(body: &[u8]) -> ApiResult<DeleteRequest> {
         .map_err(|_| ApiError::bad_request("Invalid JSON body"))
 }
 
-/// The password for accounts that have one; otherwise a token issued in the last 10 minutes.
+/// Deletes `account` and all its data once confirmed (see [`confirm_deletion`]), and audits it;
+/// the API and the web app share it. `signed_in_at`: when the caller's credential was issued
+/// (the bearer token's `iat`, or the web session's start).
+pub(crate) async fn delete_confirmed(
+    state: &AppState,
+    account: &UserRow,
+    signed_in_at: Option<i64>,
+    body: DeleteRequest,
+) -> ApiResult<()> {
+    confirm_deletion(state, account, signed_in_at, body).await?;
+    accounts::delete_account(&state.db, &account.id).await?;
+    audit::record(&state.db, Event::AccountDeleted).await;
+    Ok(())
+}
+
+/// The password for accounts that have one; otherwise a sign-in in the last 10 minutes.
 async fn confirm_deletion(
     state: &AppState,
     account: &UserRow,
-    headers: &HeaderMap,
+    signed_in_at: Option<i64>,
     body: DeleteRequest,
 ) -> ApiResult<()> {
     if account.password_hash.is_empty() {
-        let issued_at = bearer_issued_at(state, headers).unwrap_or(0);
+        let issued_at = signed_in_at.unwrap_or(0);
         if Utc::now().timestamp() - issued_at > FRESH_SIGN_IN_SECS {
             return Err(ApiError::unauthorized(
                 "Please sign in again, then delete your account within 10 minutes",
@@ -217,21 +233,18 @@ fn bearer_issued_at(state: &AppState, headers: &HeaderMap) -> Option<i64> {
     state.jwt.verify(token).map(|claims| claims.iat)
 }
 
-/// The contract's profile `user`: the auth view plus top-level avatar/bio and journal stats.
-async fn profile_json(state: &AppState, account: &UserRow) -> ApiResult<Value> {
+/// The profile's `user`: the account, its profile fields at the top level, and its figures.
+async fn profile_user(state: &AppState, account: UserRow) -> ApiResult<ProfileUser> {
     let entries = journal::all_for_user(&state.db, &account.id).await?;
     let facts = entry_facts(&entries);
-    let mut user = serde_json::to_value(UserView::from(account)).map_err(ApiError::internal)?;
-    user["avatar"] = json!(account.avatar);
-    user["bio"] = json!(account.bio);
-    user["timezone"] = json!(account.timezone);
     let zone = zone::stored_timezone(&account.timezone);
-    user["streak"] = json!(analytics::streak(
-        facts.iter().map(|f| f.at),
-        Utc::now(),
-        zone
-    ));
-    user["totalEntries"] = json!(entries.len());
-    user["averageMood"] = json!(analytics::average_mood(facts.iter()).unwrap_or(0.0));
-    Ok(user)
+    Ok(ProfileUser {
+        account: UserView::from(&account),
+        streak: analytics::streak(facts.iter().map(|f| f.at), Utc::now(), zone),
+        total_entries: entries.len(),
+        average_mood: analytics::average_mood(facts.iter()).unwrap_or(0.0),
+        avatar: account.avatar,
+        bio: account.bio,
+        timezone: account.timezone,
+    })
 }

@@ -73,7 +73,7 @@ pub async fn public_counts(db: &Db) -> Result<(i64, i64), sqlx::Error> {
 }
 
 /// One sign-in session (a refresh-token family member) as exported: never the token hash.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct SessionRow {
     pub created_at: String,
     pub expires_at: String,

@@ -23,7 +23,7 @@ use crate::{
     users::database,
 };
 
-const CLIENT_ID: &str = "moodtracker-test.apps.googleusercontent.com";
+pub const CLIENT_ID: &str = "moodtracker-test.apps.googleusercontent.com";
 const ISSUER: &str = "https://accounts.google.com";
 const KID: &str = "stand-in-key-1";
 const GH_ID: &str = "gh-client-id";
@@ -48,7 +48,7 @@ async fn serve(router: Router) -> String {
 }
 
 /// Google's stand-in: the JWKS document publishing key 0's public half.
-async fn google_provider() -> String {
+pub async fn google_provider() -> String {
     let public = key(0).to_public_key();
     let jwk = json!({
         "kty": "RSA", "alg": "RS256", "use": "sig", "kid": KID,
@@ -60,7 +60,7 @@ async fn google_provider() -> String {
 }
 
 /// An ID token signed with key `which`, with `claims` over the valid defaults.
-fn id_token(which: usize, overrides: Value) -> String {
+pub fn id_token(which: usize, overrides: Value) -> String {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "iss": ISSUER, "aud": CLIENT_ID, "sub": "1234567890", "iat": now, "exp": now + 600,

@@ -1,10 +1,9 @@
 //! The CSV upload of `/api/analyze/csv`: reading the multipart file, choosing the text column,
 //! dropping empty rows, and shaping each row's result (contract §2.13).
 
+use super::wire::{AnalysedRow, CsvDistribution, CsvSummary, FailedRow, RowResult};
+use crate::{domain::sentiment::Sentiment, error::ApiError, scoring::Scored};
 use axum::extract::multipart::Multipart;
-use serde_json::{Value, json};
-
-use crate::{error::ApiError, scoring::Scored};
 
 /// The largest file accepted: 10 MiB.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -112,56 +111,59 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
 }
 
 /// The result of a row too long to analyse.
-pub fn too_long(row: &Row) -> Value {
+pub fn too_long(row: &Row) -> RowResult {
     error_row(row, "Text too long (max 5000 characters)")
 }
 
 /// The result of a row the model failed on (its own message stays in the logs).
-pub fn not_analysed(row: &Row) -> Value {
+pub fn not_analysed(row: &Row) -> RowResult {
     error_row(row, "The model could not analyse this text")
 }
 
-fn error_row(row: &Row, error: &str) -> Value {
+fn error_row(row: &Row, error: &'static str) -> RowResult {
     let preview: String = row.text.chars().take(100).collect();
-    json!({
-        "row": row.number,
-        "text": format!("{preview}..."),
-        "sentiment": "Error",
-        "confidence": 0.0,
-        "error": error,
+    RowResult::Failed(FailedRow {
+        row: row.number,
+        text: format!("{preview}..."),
+        sentiment: "Error",
+        confidence: 0.0,
+        error,
     })
 }
 
 /// The result of an analysed row: RoBERTa's verdict overall, else the LSTM's.
-pub fn analysed(row: &Row, scored: &Scored) -> Value {
+pub fn analysed(row: &Row, scored: &Scored) -> RowResult {
     let overall = scored.roberta.as_ref().or(scored.lstm.as_ref());
-    json!({
-        "row": row.number,
-        "text": row.text,
-        "sentiment": overall.map(|r| r.sentiment),
-        "confidence": overall.map(|r| r.confidence),
-        "roberta": scored.roberta,
-        "lstm": scored.lstm,
-        "agreement": crate::domain::sentiment::consensus(scored.roberta.as_ref(), scored.lstm.as_ref()),
-    })
+    RowResult::Analysed(Box::new(AnalysedRow {
+        row: row.number,
+        text: row.text.clone(),
+        sentiment: overall.map(|r| r.sentiment),
+        confidence: overall.map(|r| r.confidence),
+        roberta: scored.roberta.clone(),
+        lstm: scored.lstm.clone(),
+        agreement: crate::domain::sentiment::consensus(
+            scored.roberta.as_ref(),
+            scored.lstm.as_ref(),
+        ),
+    }))
 }
 
 /// The response body for `results`.
-pub fn summary(column: &str, results: Vec<Value>) -> Value {
-    let count = |s: &str| results.iter().filter(|r| r["sentiment"] == s).count();
-    json!({
-        "success": true,
-        "total_analyzed": results.len(),
-        "total_entries": results.len(),
-        "column_used": column,
-        "text_column": column,
-        "sentiment_distribution": {
-            "Positive": count("Positive"),
-            "Neutral": count("Neutral"),
-            "Negative": count("Negative"),
+pub fn summary(column: &str, results: Vec<RowResult>) -> CsvSummary {
+    let count = |s: Sentiment| results.iter().filter(|r| r.sentiment() == Some(s)).count();
+    CsvSummary {
+        success: true,
+        total_analyzed: results.len(),
+        total_entries: results.len(),
+        column_used: column.to_owned(),
+        text_column: column.to_owned(),
+        sentiment_distribution: CsvDistribution {
+            positive: count(Sentiment::Positive),
+            neutral: count(Sentiment::Neutral),
+            negative: count(Sentiment::Negative),
         },
-        "results": results,
-    })
+        results,
+    }
 }
 
 #[cfg(test)]
