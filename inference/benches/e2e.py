@@ -18,6 +18,11 @@ process; the service packs texts without padding). Each round runs every scenari
 side for `--seconds`, sides alternating, so a slow spell of the host hits both; the figures are
 the medians over rounds of texts per second, with their ratio (service / in process).
 
+`--before` adds a second server with the old default, a 5 ms batch wait
+(`INFERENCE_MAX_BATCH_WAIT_MS=5`), timed in the same rounds: the figures before and after. Each
+round also times `ListModels`, a call that runs no model, as the floor of what one RPC from this
+client costs.
+
 Texts: `inference/benches/texts.txt` (48 journal-style lines written for this benchmark), or
 `--texts FILE` with one text per line (for example the `text` column of GoEmotions' dev split,
 which the repository does not hold).
@@ -79,13 +84,13 @@ def stubs(out: Path):
 class Service:
     """The release binary on a free port, and a client for it."""
 
-    def __init__(self, binary: Path, threads: int, pb2, pb2_grpc):
+    def __init__(self, binary: Path, threads: int, pb2, pb2_grpc, extra_env: dict | None = None):
         import grpc
 
         self.port = free_port()
         env = dict(os.environ, INFERENCE_GRPC_ADDR=f"127.0.0.1:{self.port}",
                    INFERENCE_METRICS_ADDR=f"127.0.0.1:{free_port()}",
-                   INFERENCE_THREADS=str(threads), LOG_LEVEL="warn")
+                   INFERENCE_THREADS=str(threads), LOG_LEVEL="warn", **(extra_env or {}))
         self.process = subprocess.Popen([str(binary)], cwd=ROOT, env=env)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = pb2_grpc.InferenceStub(self.channel)
@@ -107,6 +112,10 @@ class Service:
             self.stub.Classify(self.pb2.ClassifyRequest(texts=texts, models=[model]), timeout=60)
 
         return run
+
+    def list_models(self, _texts: list[str]) -> None:
+        """A call that runs no model: the floor every Classify call stands on."""
+        self.stub.ListModels(self.pb2.ListModelsRequest(), timeout=60)
 
     def close(self) -> None:
         self.channel.close()
@@ -214,6 +223,9 @@ def main() -> None:
                         default=Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
                         / "release/moodtracker-inference")
     parser.add_argument("--texts", type=Path, default=ROOT / "inference/benches/texts.txt")
+    parser.add_argument("--before", action="store_true",
+                        help="also time a second server with the old default batch wait "
+                             "(INFERENCE_MAX_BATCH_WAIT_MS=5), in the same rounds")
     args = parser.parse_args()
 
     import torch
@@ -229,25 +241,43 @@ def main() -> None:
         sides = {"roberta": ("ONNX Runtime", onnx_roberta(args.threads, Path(tmp))),
                  "lstm": ("PyTorch", torch_lstm())}
         service = Service(args.binary, args.threads, pb2, pb2_grpc)
+        old = (Service(args.binary, args.threads, pb2, pb2_grpc,
+                       {"INFERENCE_MAX_BATCH_WAIT_MS": "5"}) if args.before else None)
         scenarios = [(kind, per_call) for per_call in (1, BATCH) for kind in ("roberta", "lstm")]
-        results: dict[tuple[str, int], tuple[list[float], list[float]]] = {
-            s: ([], []) for s in scenarios}
+        results: dict[tuple[str, int], tuple[list[float], list[float], list[float]]] = {
+            s: ([], [], []) for s in scenarios}
+        floor: list[float] = []
         try:
             for round_ in range(args.rounds):
+                floor.append(rate(service.list_models, texts, 1, args.seconds))
                 for kind, per_call in scenarios:
-                    ours = rate(service.classify(kind), texts, per_call, args.seconds)
-                    theirs = rate(sides[kind][1], texts, per_call, args.seconds)
-                    results[(kind, per_call)][0].append(ours)
-                    results[(kind, per_call)][1].append(theirs)
+                    ours, theirs, before = results[(kind, per_call)]
+                    ours.append(rate(service.classify(kind), texts, per_call, args.seconds))
+                    theirs.append(rate(sides[kind][1], texts, per_call, args.seconds))
+                    if old:
+                        before.append(rate(old.classify(kind), texts, per_call, args.seconds))
                 print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr)
         finally:
             service.close()
+            if old:
+                old.close()
 
-    print(f"\n| model | texts per call | service over gRPC (texts/s) | in process (texts/s) | ratio |")
-    print("|---|---|---|---|---|")
-    for (kind, per_call), (ours, theirs) in results.items():
+    header = "| model | texts per call | service over gRPC (texts/s) | in process (texts/s) | ratio |"
+    rule = "|---|---|---|---|---|"
+    if args.before:
+        header += " before: 5 ms batch wait (texts/s) | ratio |"
+        rule += "---|---|"
+    print(f"\n{header}\n{rule}")
+    for (kind, per_call), (ours, theirs, before) in results.items():
         o, t = statistics.median(ours), statistics.median(theirs)
-        print(f"| {kind} | {per_call} | {o:,.1f} | {t:,.1f} ({sides[kind][0]}) | {o / t:.2f}x |")
+        row = f"| {kind} | {per_call} | {o:,.1f} | {t:,.1f} ({sides[kind][0]}) | {o / t:.2f}x |"
+        if before:
+            b = statistics.median(before)
+            row += f" {b:,.1f} | {b / t:.2f}x |"
+        print(row)
+    f = statistics.median(floor)
+    print(f"\nListModels (no model runs: the RPC's own cost from this client): {f:,.0f} calls/s, "
+          f"{1e3 / f:.3f} ms a call")
 
 
 if __name__ == "__main__":

@@ -7,27 +7,30 @@
 #   GATEWAY_URL=http://host:5001 scripts/load/run.sh   # against a running gateway
 #
 # Options: --start, --debug (with --start: the debug build, quicker to build, slower to serve),
-# --database sqlite|postgres (with --start: a fresh database of that kind; postgres on
-# 127.0.0.1:5432 as user postgres, created with psql), --only NAME (one scenario, e.g.
-# journal_entries_post), --duration 15s, --connections 16, --threads 2. Needs wrk (apt-get install
-# wrk) and curl. Against your own gateway, raise its limits for the run (RATELIMIT_MULTIPLIER=
-# 1000000), or most requests are 429s. --start uses SQLite in a temporary directory, in-memory
-# limits raised that way, and the models in models/ (the tiny test fixtures when those are absent).
+# --database sqlite|postgres (with --start: a fresh database of that kind; PostgreSQL on
+# 127.0.0.1:5432 as user postgres, created with psql), --fixture-models (with --start: the tiny
+# test models, so the database rather than inference bounds the journal writes), --only NAME (one
+# scenario, e.g. journal_entries_post), --duration 15s, --connections 16, --threads 2. Needs wrk
+# (apt-get install wrk) and curl. Against your own gateway, raise its limits for the run
+# (RATELIMIT_MULTIPLIER=1000000), or most requests are 429s. --start uses SQLite in a temporary
+# directory, in-memory limits raised that way, and the models in models/ (the tiny test fixtures
+# when those are absent or with --fixture-models).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 
-start=0 profile=release duration=15s connections=16 threads=2 database=sqlite only=
+start=0 profile=release duration=15s connections=16 threads=2 database=sqlite only= fixtures=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --start) start=1 ;;
     --debug) profile=debug ;;
     --database) database="$2"; shift ;;
     --only) only="$2"; shift ;;
+    --fixture-models) fixtures=1 ;;
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --threads) threads="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -42,7 +45,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 model_dir() { # $1: models/ name, $2: fixture name
-  if [ -f "$ROOT/models/$1/model.safetensors" ]; then echo "$ROOT/models/$1"; else echo "$ROOT/inference/tests/fixtures/$2"; fi
+  if [ "$fixtures" = 0 ] && [ -f "$ROOT/models/$1/model.safetensors" ]; then echo "$ROOT/models/$1"; else echo "$ROOT/inference/tests/fixtures/$2"; fi
 }
 
 start_stack() {

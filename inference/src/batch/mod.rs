@@ -252,11 +252,25 @@ async fn tokenize(
     encoder: Arc<dyn TextEncoder>,
     texts: Arc<[String]>,
 ) -> Result<Vec<Encoding>, Error> {
+    let bytes: usize = texts.iter().map(String::len).sum();
+    if bytes <= TOKENIZE_INLINE_BYTES {
+        // A journal-entry-sized request tokenizes in tens of microseconds, less than the hop to
+        // the blocking pool and back costs; it runs here, well within what an async task may
+        // hold its thread for.
+        let started = Instant::now();
+        let encodings = texts.iter().map(|t| encoder.encode(t)).collect();
+        histogram!(TOKENIZE_SECONDS, "model" => model_label(kind))
+            .record(started.elapsed().as_secs_f64());
+        return encodings;
+    }
     on_tokenizer_pool(kind, move || {
         texts.iter().map(|t| encoder.encode(t)).collect()
     })
     .await
 }
+
+/// Requests up to this many bytes of text are tokenized on the calling task (see [`tokenize`]).
+const TOKENIZE_INLINE_BYTES: usize = 1024;
 
 /// Runs `tokenize` on the blocking pool, timing it as the model's tokenization.
 async fn on_tokenizer_pool(
