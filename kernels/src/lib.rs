@@ -9,8 +9,10 @@
 //! element-wise step is fused into the pass next to it, all parallel work goes through the one
 //! rayon pool, and transcendental functions are branch-free polynomials that vectorize.
 //!
-//! The matrix products are the same `gemm` crate candle uses on the CPU, called directly so the
-//! bias and residual can be accumulated into the output. Everything unsafe in the inference
+//! The matrix products of up to 1024 rows (one text, or a few) run on weights packed once at
+//! load for an AVX2 or AVX-512 micro-kernel (`packed.rs`); larger ones on the same `gemm` crate
+//! candle uses on the CPU, called directly so the bias and residual can be accumulated into the
+//! output. Everything unsafe in the inference
 //! service lives here, each block with the reason it is sound; the kernels are checked against
 //! naive reference implementations in the tests of each module.
 
