@@ -145,25 +145,17 @@ def padded(tok, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def onnx_roberta(threads: int, workdir: Path):
     """RoBERTa from `models/roberta-sentiment`, exported to ONNX, in ONNX Runtime."""
-    import onnxruntime as ort
     import torch
     from transformers import AutoModelForSequenceClassification
+
+    from reference import onnx_session
 
     model_dir = ROOT / "models/roberta-sentiment"
     model = AutoModelForSequenceClassification.from_pretrained(
         model_dir, dtype=torch.float32, attn_implementation="eager").eval()
     tok = tokenizer(model_dir, 512)
     ids, mask = (torch.from_numpy(a) for a in padded(tok, ["warming up the export"]))
-    path = workdir / "roberta.onnx"
-    axes = {0: "batch", 1: "seq"}
-    torch.onnx.export(model, (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={"input_ids": axes, "attention_mask": axes})
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = onnx_session(model, (ids, mask), threads, workdir)
 
     def run(texts: list[str]) -> None:
         ids, mask = padded(tok, texts)

@@ -90,22 +90,28 @@ def bench_torch() -> dict:
     return results
 
 
-def bench_onnx(threads: int) -> dict:
+def onnx_session(m: torch.nn.Module, example: tuple, threads: int, workdir: Path):
+    """`m` exported to ONNX (dynamic batch and sequence axes) in an ONNX Runtime session with
+    every graph optimisation and `threads` intra-op threads; e2e.py uses it too."""
     import onnxruntime as ort
 
-    m = model("eager")
+    path = workdir / "model.onnx"
+    axes = {0: "batch", 1: "seq"}
+    torch.onnx.export(m, example, str(path), input_names=["input_ids", "attention_mask"],
+                      output_names=["logits"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": axes, "attention_mask": axes})
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def bench_onnx(threads: int) -> dict:
+
     ids, mask = (torch.from_numpy(a) for a in inputs((1, 16, 16)))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "minilm.onnx"
-        axes = {0: "batch", 1: "seq"}
-        torch.onnx.export(m, (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
-                          output_names=["logits"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": axes, "attention_mask": axes})
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = onnx_session(model("eager"), (ids, mask), threads, Path(tmp))
     results = {}
     for shape in SHAPES:
         ids, mask = inputs(shape)
