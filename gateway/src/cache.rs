@@ -198,7 +198,7 @@ fn record(status: CacheStatus) {
         CacheStatus::Miss => "miss",
         CacheStatus::Bypass => "bypass",
     };
-    metrics::counter!("moodtracker_gateway_cache_requests_total", "result" => result).increment(1);
+    crate::metrics::record_cache(result);
 }
 
 /// A bounded in-process map with expiry.

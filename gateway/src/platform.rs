@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::{Router, middleware};
-use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
     StartError,
@@ -41,8 +40,8 @@ pub struct Platform {
     pub cache: ModelCache,
     /// The latest health probe results.
     pub health: HealthWatch,
-    /// The Prometheus recorder's handle.
-    pub metrics: PrometheusHandle,
+    /// The Prometheus registry that the metrics port serves.
+    pub metrics: prometheus::Registry,
     /// When the process finished starting, for uptime.
     pub started: Instant,
     /// The metrics listener's bound address once serving (`METRICS_ADDR` may use port 0).

@@ -1,28 +1,21 @@
 //! Prometheus metrics, every name prefixed `moodtracker_inference_`, served at `/metrics` on the
 //! metrics listener by a tiny axum app.
 //!
-//! The recorder is process-global (the `metrics` facade allows one), so [`install`] is
-//! idempotent: a test process that runs the service twice shares one registry.
+//! The metrics live in one `prometheus::Registry` behind a process-global [`METRICS`]: the
+//! batcher's threads and the gRPC handlers record without threading a handle through every
+//! constructor, and a test process that runs the service twice shares one registry, as it
+//! shared the `metrics` facade's single recorder before.
 
-use std::{future::Future, sync::OnceLock, time::Duration};
+use std::{future::Future, sync::LazyLock, time::Duration};
 
 use axum::{Router, extract::State, routing::get};
-use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
 use tokio::net::TcpListener;
 
 use crate::{Error, model::Kind};
-
-pub const REQUESTS: &str = "moodtracker_inference_requests_total";
-pub const REQUEST_SECONDS: &str = "moodtracker_inference_request_duration_seconds";
-pub const TOKENIZE_SECONDS: &str = "moodtracker_inference_tokenize_duration_seconds";
-pub const QUEUE_SECONDS: &str = "moodtracker_inference_queue_duration_seconds";
-pub const FORWARD_SECONDS: &str = "moodtracker_inference_forward_duration_seconds";
-pub const BATCH_SIZE: &str = "moodtracker_inference_batch_size";
-pub const BATCH_TOKENS: &str = "moodtracker_inference_batch_padded_tokens";
-pub const QUEUE_DEPTH: &str = "moodtracker_inference_queue_depth";
-pub const IN_FLIGHT: &str = "moodtracker_inference_in_flight_requests";
-pub const REJECTED: &str = "moodtracker_inference_rejected_requests_total";
 
 /// Latency buckets from 0.5 ms to 10 s: a tiny LSTM batch and a long RoBERTa batch on CPU.
 const SECONDS_BUCKETS: &[f64] = &[
@@ -31,78 +24,144 @@ const SECONDS_BUCKETS: &[f64] = &[
 const BATCH_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 const TOKEN_BUCKETS: &[f64] = &[16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0];
 
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+/// Every metric the service records, registered once in the process.
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::register);
 
-/// Installs the global recorder once and describes every metric.
-pub fn install() -> PrometheusHandle {
-    HANDLE.get_or_init(build).clone()
+/// The service's metrics, typed, with the registry that serves them.
+pub struct Metrics {
+    registry: Registry,
+    /// By `api`, `rpc`, `method`, `model` and `code`.
+    pub requests: IntCounterVec,
+    /// By `api`, `rpc` and `method`.
+    pub request_seconds: HistogramVec,
+    /// These five by `model`.
+    pub tokenize_seconds: HistogramVec,
+    pub queue_seconds: HistogramVec,
+    pub forward_seconds: HistogramVec,
+    pub batch_size: HistogramVec,
+    pub batch_tokens: HistogramVec,
+    pub queue_depth: IntGaugeVec,
+    pub in_flight: IntGauge,
+    /// Unlabelled and registered at zero, so an alert on its rate has a series from the first
+    /// scrape.
+    pub rejected: IntCounter,
 }
 
-fn build() -> PrometheusHandle {
-    let buckets = |builder: PrometheusBuilder, matcher: Matcher, values: &[f64]| {
-        builder
-            .set_buckets_for_metric(matcher, values)
-            .expect("bucket lists are non-empty constants")
-    };
-    let builder = PrometheusBuilder::new();
-    let builder = buckets(builder, Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS);
-    let builder = buckets(
-        builder,
-        Matcher::Full(BATCH_SIZE.into()),
-        BATCH_SIZE_BUCKETS,
-    );
-    let builder = buckets(builder, Matcher::Full(BATCH_TOKENS.into()), TOKEN_BUCKETS);
-    let handle = builder
-        .install_recorder()
-        .expect("no other metrics recorder is installed in this process");
-    describe();
-    handle
+// By hand: the metric vectors do not all implement `Debug`, and their values would say little.
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
-fn describe() {
-    describe_counter!(
-        REQUESTS,
-        "Inference RPCs answered, by api (native or oip), rpc, method (classify, explain, list_models), model and gRPC code."
-    );
-    describe_histogram!(
-        REQUEST_SECONDS,
-        Unit::Seconds,
-        "Inference RPC latency, by api, rpc and method."
-    );
-    describe_histogram!(
-        TOKENIZE_SECONDS,
-        Unit::Seconds,
-        "Time spent tokenizing a request."
-    );
-    describe_histogram!(
-        QUEUE_SECONDS,
-        Unit::Seconds,
-        "Time a request waited for its batch."
-    );
-    describe_histogram!(
-        FORWARD_SECONDS,
-        Unit::Seconds,
-        "Duration of one batched forward pass."
-    );
-    describe_histogram!(BATCH_SIZE, "Texts in one forward pass, by model.");
-    describe_histogram!(
-        BATCH_TOKENS,
-        "Padded tokens (texts x longest) in one forward pass."
-    );
-    describe_gauge!(
-        QUEUE_DEPTH,
-        "Requests queued for a model's batcher, by model."
-    );
-    describe_gauge!(
-        IN_FLIGHT,
-        "Admitted requests not yet answered (bounded by max queue)."
-    );
-    describe_counter!(
-        REJECTED,
-        "Requests refused with RESOURCE_EXHAUSTED (overloaded)."
-    );
-    // Present from the first scrape, so an alert on its rate has a series to read.
-    counter!(REJECTED).absolute(0);
+impl Metrics {
+    fn register() -> Self {
+        let registry = Registry::new();
+        let model = &["model"];
+        let seconds = |name: &str, help: &str, labels: &[&str]| {
+            histogram(&registry, name, help, SECONDS_BUCKETS, labels)
+        };
+        Self {
+            requests: counter(
+                &registry,
+                "moodtracker_inference_requests_total",
+                "Inference RPCs answered, by api (native or oip), rpc, method (classify, explain, list_models), model and gRPC code.",
+                &["api", "rpc", "method", "model", "code"],
+            ),
+            request_seconds: seconds(
+                "moodtracker_inference_request_duration_seconds",
+                "Inference RPC latency, by api, rpc and method.",
+                &["api", "rpc", "method"],
+            ),
+            tokenize_seconds: seconds(
+                "moodtracker_inference_tokenize_duration_seconds",
+                "Time spent tokenizing a request.",
+                model,
+            ),
+            queue_seconds: seconds(
+                "moodtracker_inference_queue_duration_seconds",
+                "Time a request waited for its batch.",
+                model,
+            ),
+            forward_seconds: seconds(
+                "moodtracker_inference_forward_duration_seconds",
+                "Duration of one batched forward pass.",
+                model,
+            ),
+            batch_size: histogram(
+                &registry,
+                "moodtracker_inference_batch_size",
+                "Texts in one forward pass, by model.",
+                BATCH_SIZE_BUCKETS,
+                model,
+            ),
+            batch_tokens: histogram(
+                &registry,
+                "moodtracker_inference_batch_padded_tokens",
+                "Padded tokens (texts x longest) in one forward pass.",
+                TOKEN_BUCKETS,
+                model,
+            ),
+            queue_depth: registered(
+                &registry,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "moodtracker_inference_queue_depth",
+                        "Requests queued for a model's batcher, by model.",
+                    ),
+                    model,
+                ),
+            ),
+            in_flight: registered(
+                &registry,
+                IntGauge::new(
+                    "moodtracker_inference_in_flight_requests",
+                    "Admitted requests not yet answered (bounded by max queue).",
+                ),
+            ),
+            rejected: registered(
+                &registry,
+                IntCounter::new(
+                    "moodtracker_inference_rejected_requests_total",
+                    "Requests refused with RESOURCE_EXHAUSTED (overloaded).",
+                ),
+            ),
+            registry,
+        }
+    }
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    registered(registry, IntCounterVec::new(Opts::new(name, help), labels))
+}
+
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    buckets: &[f64],
+    labels: &[&str],
+) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    registered(registry, HistogramVec::new(opts, labels))
+}
+
+/// Registers a metric built from constant names and buckets, which can only fail on a
+/// programming error (a duplicate or malformed name), caught by the first test that scrapes.
+fn registered<M>(registry: &Registry, metric: prometheus::Result<M>) -> M
+where
+    M: prometheus::core::Collector + Clone + 'static,
+{
+    let metric = metric.expect("metric names, labels and buckets are valid constants");
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("each metric is registered once");
+    metric
+}
+
+/// The registry to serve; creating it on first call registers every metric.
+pub fn install() -> Registry {
+    METRICS.registry.clone()
 }
 
 /// The `model` label value.
@@ -161,41 +220,41 @@ pub fn record_request(
         kinds => kinds.iter().map(|k| model_label(*k)).collect(),
     };
     for model in names {
-        let labels = [
-            ("api", api.to_string()),
-            ("rpc", rpc.to_string()),
-            ("method", method.to_string()),
-            ("model", model.to_string()),
-            ("code", code.clone()),
-        ];
-        counter!(REQUESTS, &labels).increment(1);
+        METRICS
+            .requests
+            .with_label_values(&[api, rpc, method, model, code.as_str()])
+            .inc();
     }
-    histogram!(REQUEST_SECONDS, "api" => api, "rpc" => rpc, "method" => method)
-        .record(elapsed.as_secs_f64());
+    METRICS
+        .request_seconds
+        .with_label_values(&[api, rpc, method])
+        .observe(elapsed.as_secs_f64());
 }
 
 /// Serves `GET /metrics` until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
-    handle: PrometheusHandle,
+    registry: Registry,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    axum::serve(listener, router(handle))
+    axum::serve(listener, router(registry))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Internal(format!("metrics server: {e}")))
 }
 
-fn router(handle: PrometheusHandle) -> Router {
+fn router(registry: Registry) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
-        .with_state(handle)
+        .with_state(registry)
 }
 
-async fn scrape(State(handle): State<PrometheusHandle>) -> String {
-    // Upkeep drains histogram samples recorded since the last scrape into their buckets.
-    handle.run_upkeep();
-    handle.render()
+async fn scrape(State(registry): State<Registry>) -> String {
+    let mut text = String::new();
+    TextEncoder::new()
+        .encode_utf8(&registry.gather(), &mut text)
+        .expect("writing to a String cannot fail");
+    text
 }
 
 #[cfg(test)]
@@ -206,13 +265,16 @@ mod tests {
 
     #[tokio::test]
     async fn the_scrape_names_each_metric_with_its_help_text() {
-        let handle = install();
-        metrics::counter!(REJECTED).increment(1);
-        histogram!(FORWARD_SECONDS, "model" => "lstm").record(0.01);
+        let registry = install();
+        METRICS.rejected.inc();
+        METRICS
+            .forward_seconds
+            .with_label_values(&["lstm"])
+            .observe(0.01);
         let request = axum::http::Request::get("/metrics")
             .body(Body::empty())
             .unwrap();
-        let response = router(handle).oneshot(request).await.unwrap();
+        let response = router(registry).oneshot(request).await.unwrap();
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap();

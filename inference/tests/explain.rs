@@ -327,7 +327,7 @@ async fn explanations_are_counted_under_method_explain() {
         .unwrap();
 
     let metrics = scrape(service.metrics).await;
-    let sample = "moodtracker_inference_requests_total{api=\"native\",rpc=\"Explain\",method=\"explain\",model=\"lstm\",code=\"OK\"}";
+    let sample = "moodtracker_inference_requests_total{api=\"native\",code=\"OK\",method=\"explain\",model=\"lstm\",rpc=\"Explain\"}";
     assert!(
         metrics.contains(sample),
         "{sample} missing from:\n{metrics}"

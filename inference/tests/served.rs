@@ -669,8 +669,9 @@ async fn serves_prometheus_metrics_that_promtool_accepts() {
 
     let metrics = server.scrape().await;
 
+    // Labels in name order: the `prometheus` crate sorts them (PromQL does not care).
     for name in [
-        "moodtracker_inference_requests_total{api=\"native\",rpc=\"Classify\",method=\"classify\",model=\"roberta\",code=\"OK\"}",
+        "moodtracker_inference_requests_total{api=\"native\",code=\"OK\",method=\"classify\",model=\"roberta\",rpc=\"Classify\"}",
         "moodtracker_inference_tokenize_duration_seconds_bucket",
         "moodtracker_inference_queue_duration_seconds_bucket",
         "moodtracker_inference_forward_duration_seconds_bucket",

@@ -302,13 +302,7 @@ fn record(policy: &'static str, decision: &Decision) {
             storage.as_str(),
         ),
     };
-    metrics::counter!(
-        "moodtracker_gateway_rate_limit_decisions_total",
-        "policy" => policy,
-        "outcome" => outcome,
-        "storage" => storage
-    )
-    .increment(1);
+    crate::metrics::record_rate_limit(policy, outcome, storage);
 }
 
 #[cfg(test)]

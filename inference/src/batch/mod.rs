@@ -15,14 +15,13 @@ use std::{
     time::Instant,
 };
 
-use metrics::{counter, gauge, histogram};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{
     Error,
     config::Config,
     explain::{self, Explanation, Word},
-    metrics::{IN_FLIGHT, QUEUE_DEPTH, REJECTED, TOKENIZE_SECONDS, model_label},
+    metrics::{METRICS, model_label},
     model::{self, Encoding, Kind, LoadOptions, ModelInfo, TextEncoder},
 };
 
@@ -129,12 +128,12 @@ impl Models {
     /// Admits one request or refuses it at once when `max_queue` are already in flight.
     pub fn admit(&self) -> Result<Admitted, Error> {
         let Ok(permit) = self.admission.clone().try_acquire_owned() else {
-            counter!(REJECTED).increment(1);
+            METRICS.rejected.inc();
             return Err(Error::Overloaded {
                 queued: self.max_queue,
             });
         };
-        gauge!(IN_FLIGHT).increment(1.0);
+        METRICS.in_flight.inc();
         Ok(Admitted { _permit: permit })
     }
 
@@ -235,10 +234,10 @@ impl Model {
             reply,
         };
         // Counted before sending, so the worker's decrement can never run first.
-        let depth = gauge!(QUEUE_DEPTH, "model" => model_label(kind));
-        depth.increment(1.0);
+        let depth = METRICS.queue_depth.with_label_values(&[model_label(kind)]);
+        depth.inc();
         self.jobs.send(job).map_err(|_| {
-            depth.decrement(1.0);
+            depth.dec();
             Error::Internal(format!("the {} worker has stopped", model_label(kind)))
         })?;
         Ok((kind, tokens, rx))
@@ -259,8 +258,7 @@ async fn tokenize(
         // hold its thread for.
         let started = Instant::now();
         let encodings = texts.iter().map(|t| encoder.encode(t)).collect();
-        histogram!(TOKENIZE_SECONDS, "model" => model_label(kind))
-            .record(started.elapsed().as_secs_f64());
+        record_tokenize(kind, started);
         return encodings;
     }
     on_tokenizer_pool(kind, move || {
@@ -281,9 +279,15 @@ async fn on_tokenizer_pool(
     let encodings = tokio::task::spawn_blocking(tokenize)
         .await
         .map_err(|e| Error::Internal(format!("tokenizer task: {e}")))??;
-    histogram!(TOKENIZE_SECONDS, "model" => model_label(kind))
-        .record(started.elapsed().as_secs_f64());
+    record_tokenize(kind, started);
     Ok(encodings)
+}
+
+fn record_tokenize(kind: Kind, started: Instant) {
+    METRICS
+        .tokenize_seconds
+        .with_label_values(&[model_label(kind)])
+        .observe(started.elapsed().as_secs_f64());
 }
 
 /// An admitted request's place in the queue; dropping it frees the place.
@@ -294,6 +298,6 @@ pub struct Admitted {
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        gauge!(IN_FLIGHT).decrement(1.0);
+        METRICS.in_flight.dec();
     }
 }

@@ -8,14 +8,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use metrics::{gauge, histogram};
 use tokio::sync::oneshot;
 
 use super::plan;
 use crate::{
     Error,
     config::BatchLimits,
-    metrics::{BATCH_SIZE, BATCH_TOKENS, FORWARD_SECONDS, QUEUE_DEPTH, QUEUE_SECONDS, model_label},
+    metrics::{METRICS, model_label},
     model::{Classifier, Encoding, Kind, ModelInfo, TextEncoder},
 };
 
@@ -120,7 +119,7 @@ impl Worker {
     /// Takes a job off the queue, keeping the depth gauge in step.
     fn take(&self, job: Option<Job>) -> Option<Job> {
         if job.is_some() {
-            gauge!(QUEUE_DEPTH, "model" => self.model).decrement(1.0);
+            METRICS.queue_depth.with_label_values(&[self.model]).dec();
         }
         job
     }
@@ -153,8 +152,10 @@ impl Worker {
     fn run_batch(&self, jobs: Vec<Job>) {
         let started = Instant::now();
         for job in &jobs {
-            histogram!(QUEUE_SECONDS, "model" => self.model)
-                .record(started.duration_since(job.enqueued).as_secs_f64());
+            METRICS
+                .queue_seconds
+                .with_label_values(&[self.model])
+                .observe(started.duration_since(job.enqueued).as_secs_f64());
         }
         let texts: Vec<(usize, &Encoding)> = jobs
             .iter()
@@ -197,10 +198,19 @@ impl Worker {
         let started = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.classifier.forward(batch)));
         let longest = batch.iter().map(|e| e.ids.len()).max().unwrap_or(0);
-        histogram!(FORWARD_SECONDS, "model" => self.model).record(started.elapsed().as_secs_f64());
-        histogram!(BATCH_SIZE, "model" => self.model).record(batch.len() as f64);
-        histogram!(BATCH_TOKENS, "model" => self.model)
-            .record(plan::padded_tokens(batch.len(), longest) as f64);
+        let model = &[self.model];
+        METRICS
+            .forward_seconds
+            .with_label_values(model)
+            .observe(started.elapsed().as_secs_f64());
+        METRICS
+            .batch_size
+            .with_label_values(model)
+            .observe(batch.len() as f64);
+        METRICS
+            .batch_tokens
+            .with_label_values(model)
+            .observe(plan::padded_tokens(batch.len(), longest) as f64);
         let outcome = match result {
             Ok(Ok(out)) if out.len() == batch.len() => return Ok(out),
             Ok(Ok(out)) => format!("{} logit rows for {} texts", out.len(), batch.len()),

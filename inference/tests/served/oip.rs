@@ -573,7 +573,7 @@ async fn counts_oip_requests_under_their_own_api_label_and_in_model_statistics()
 
     server
         .wait_for_metric(
-            "moodtracker_inference_requests_total{api=\"oip\",rpc=\"ModelInfer\",method=\"classify\",model=\"lstm\",code=\"OK\"} 2",
+            "moodtracker_inference_requests_total{api=\"oip\",code=\"OK\",method=\"classify\",model=\"lstm\",rpc=\"ModelInfer\"} 2",
         )
         .await;
     let stats = model_statistics(&server, "lstm").await;
