@@ -152,6 +152,27 @@ check_threads() {
   threads 6 --set inference.threads=6
 }
 
+# The OAuth client secrets reach the gateway from a Secret, never from the ConfigMap: the chart's
+# own Secret when the value is given, else the operator's existing Secret (Google's key optional
+# there: the API's ID-token sign-in needs no secret, only the web app's button does).
+check_oauth_secrets() {
+  [ -z "$HELM" ] && return
+  local own="$OUT/oauth-own.yaml" theirs="$OUT/oauth-existing.yaml" encoded
+  encoded="$(printf 'web-secret-value' | base64)"
+  helm_ template moodtracker "$CHART" --set gateway.oauth.googleClientId=web-client \
+    --set gateway.oauth.googleClientSecret=web-secret-value >"$own" 2>&1
+  if grep -q "GOOGLE_CLIENT_SECRET: \"$encoded\"" "$own" && ! grep -q 'web-secret-value' "$own" \
+    && grep -A4 'name: GOOGLE_CLIENT_SECRET$' "$own" | grep -q 'name: moodtracker$'; then
+    pass "chart: the Google client secret goes through the chart's Secret"
+  else fail "chart: the Google client secret is not read from the chart's Secret"; fi
+  helm_ template moodtracker "$CHART" --set gateway.oauth.googleClientId=web-client \
+    --set secrets.existingSecret=mine >"$theirs" 2>&1
+  if grep -A6 'name: GOOGLE_CLIENT_SECRET$' "$theirs" | grep -q 'name: mine$' \
+    && grep -A7 'name: GOOGLE_CLIENT_SECRET$' "$theirs" | grep -q 'optional: true'; then
+    pass "chart: the Google client secret is read, optionally, from secrets.existingSecret"
+  else fail "chart: the Google client secret is not read from secrets.existingSecret"; fi
+}
+
 check_kustomize() {
   if [ -z "$KUBECTL" ]; then skip "kubectl kustomize of k8s/overlays"; return; fi
   local overlay name
@@ -267,6 +288,7 @@ echo "== delivery checks (helm ${HELM:+$(helm_ version --short)}, kubernetes $OL
 check_chart
 check_refusals
 check_threads
+check_oauth_secrets
 check_kustomize
 check_dockerfiles
 check_skaffold
