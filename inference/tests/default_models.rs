@@ -8,11 +8,13 @@
 //! f32, f16 and bf16.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use candle_core::{DType, Device};
-use moodtracker_inference::config::DeviceSpec;
+use candle_core::DType;
 use moodtracker_inference::model::{self, Kind, LoadOptions};
+
+#[path = "support/device.rs"]
+mod device;
+use device::target_device;
 
 const CASES: &[(&str, &str)] = &[
     ("I feel wonderful today, everything went well", "positive"),
@@ -33,18 +35,6 @@ fn default_model(name: &str) -> PathBuf {
         );
     }
     dir
-}
-
-/// The device the obvious cases run on: `INFERENCE_DEVICE` as the service reads it, the CPU
-/// when unset.
-fn target_device() -> &'static Device {
-    static DEVICE: OnceLock<Device> = OnceLock::new();
-    DEVICE.get_or_init(|| {
-        let spec = std::env::var("INFERENCE_DEVICE").unwrap_or_else(|_| "cpu".into());
-        DeviceSpec::parse(&spec)
-            .and_then(DeviceSpec::open)
-            .unwrap_or_else(|e| panic!("{e}"))
-    })
 }
 
 /// How the service may run the model on the target device: the CPU's default (the fused

@@ -9,12 +9,14 @@
 //! on that GPU instead: f32 within 1e-3 (a GPU sums in another order), f16 and bf16 as above.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use candle_core::{DType, Device};
-use moodtracker_inference::config::DeviceSpec;
+use candle_core::DType;
 use moodtracker_inference::model::{self, Classifier, Encoding, Kind, LoadOptions, ProblemType};
 use serde::Deserialize;
+
+#[path = "support/device.rs"]
+mod device;
+use device::target_device;
 
 /// How far a path may stray from the reference, by dtype and device.
 const F32_CPU_TOLERANCE: f32 = 1e-4;
@@ -23,18 +25,6 @@ const F16_TOLERANCE: f32 = 2e-2;
 /// bf16 keeps 8 significant bits to f16's 11: on these fixtures its logits land up to 2.6e-2
 /// from the reference on the CPU (f16: 3.9e-3), with every label the same.
 const BF16_TOLERANCE: f32 = 4e-2;
-
-/// The device the parity checks run on: `INFERENCE_DEVICE` as the service reads it (`cpu`,
-/// `cuda`, `cuda:N`), the CPU when unset. A GPU that cannot be opened fails every check loudly.
-fn target_device() -> &'static Device {
-    static DEVICE: OnceLock<Device> = OnceLock::new();
-    DEVICE.get_or_init(|| {
-        let spec = std::env::var("INFERENCE_DEVICE").unwrap_or_else(|_| "cpu".into());
-        DeviceSpec::parse(&spec)
-            .and_then(DeviceSpec::open)
-            .unwrap_or_else(|e| panic!("{e}"))
-    })
-}
 
 /// One way of running a model and how close it must come.
 struct Route {

@@ -131,19 +131,7 @@ async fn redis_killed_and_restarted_under_load_fails_no_request_and_keeps_the_li
     let Some(mut redis) = OwnRedis::start().await else {
         return;
     };
-    let url = redis.url();
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("REDIS_URL", url.as_str()),
-            ("RATELIMIT_ENABLED", "true"),
-            ("RATELIMIT_OVERRIDES", "login=10/minute"),
-            ("REDIS_TIMEOUT_MS", "1000"),
-        ],
-    )
-    .await
-    .unwrap();
-    assert!(crate::limits::wait_for_storage(&app, "redis").await);
+    let app = crate::limits::spawn_limited_on(&redis, "10/minute").await;
     let load = async {
         let mut seen = Vec::new();
         for _ in 0..20 {

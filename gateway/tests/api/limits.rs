@@ -113,6 +113,28 @@ pub async fn wait_for_storage(app: &TestApp, storage: &str) -> bool {
     .await
 }
 
+/// A SQLite gateway whose rate limits live in `redis`, with sign-in limited to `login` (for
+/// example `10/minute`), once its health report shows Redis as the limits' store.
+pub async fn spawn_limited_on(redis: &OwnRedis, login: &str) -> TestApp {
+    let url = redis.url();
+    let login = format!("login={login}");
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("REDIS_URL", url.as_str()),
+            ("RATELIMIT_ENABLED", "true"),
+            ("RATELIMIT_OVERRIDES", login.as_str()),
+            // A killed Redis refuses at once; the long timeout only keeps a slow reply on a
+            // loaded test machine from switching to memory while Redis is up.
+            ("REDIS_TIMEOUT_MS", "1000"),
+        ],
+    )
+    .await
+    .expect("SQLite needs no service");
+    assert!(wait_for_storage(&app, "redis").await);
+    app
+}
+
 async fn failed_login(app: &TestApp) -> reqwest::Response {
     app.login("nobody@example.com", "wrong password").await
 }
@@ -290,21 +312,7 @@ async fn a_redis_outage_keeps_answering_limits_in_memory_and_recovers() {
     let Some(mut redis) = OwnRedis::start().await else {
         return;
     };
-    let url = redis.url();
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("REDIS_URL", url.as_str()),
-            ("RATELIMIT_ENABLED", "true"),
-            ("RATELIMIT_OVERRIDES", "login=3/minute"),
-            // A killed Redis refuses at once; the long timeout only keeps a slow reply on a
-            // loaded test machine from switching to memory while Redis is up.
-            ("REDIS_TIMEOUT_MS", "1000"),
-        ],
-    )
-    .await
-    .unwrap();
-    assert!(wait_for_storage(&app, "redis").await);
+    let app = spawn_limited_on(&redis, "3/minute").await;
     assert_eq!(
         health(&app).await["status"]
             .as_str()
