@@ -223,7 +223,9 @@ fn crisis() -> Markup {
                     li {
                         strong { (r.name) } ": "
                         @if r.contact.starts_with("https://") { a href=(r.contact) { (r.contact) } } @else { (r.contact) }
-                        " (" (r.description) ")"
+                        // The descriptions end in their own "(United States)": a dash, not
+                        // another pair of brackets around them.
+                        " — " (r.description)
                     }
                 }
             }
