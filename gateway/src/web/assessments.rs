@@ -50,7 +50,8 @@ async fn overview(State(state): State<AppState>, user: WebUser) -> WebResult<Mar
                     h2 { (i.name) }
                     p { (i.description) }
                     p.muted { (i.items.len()) " questions · about " (format!("{:.0}", i.duration_minutes())) " minutes" }
-                    p { a.button href={ "/assessments/" (i.id) } { "Take the " (i.test_type) } }
+                    // The instrument's name, not its wire code ("BIGFIVE_IPIP").
+                    p { a.button href={ "/assessments/" (i.id) } { "Start the " (i.name) } }
                     (history(i, &rows))
                 }
             }
