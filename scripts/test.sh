@@ -13,6 +13,9 @@ scripts/services.sh
 cargo build --locked -p moodtracker-inference --bin moodtracker-inference
 export MOODTRACKER_INFERENCE_BIN="$CARGO_TARGET_DIR/debug/moodtracker-inference"
 cargo test --workspace --locked
+# candle-transformers' encoders (the optional `candle-transformers` feature) against the same
+# reference logits, beside our own.
+cargo test --locked -p moodtracker-inference --features candle-transformers --lib --test parity
 
 # The API's contract: schemathesis over /api/openapi.json against the real binaries, on SQLite
 # and PostgreSQL, and a generated Python client's journey. Its tools install into a cache outside

@@ -5,7 +5,8 @@
 //!     cargo bench -p moodtracker-inference --bench throughput
 //!
 //! Times the service's CPU path (the fused kernels) and candle's op-by-op path on the same
-//! model, then an explanation (leave one word out: the text and its n variants in one pass) of
+//! model (with `--features candle-transformers`, through upstream's BERT encoder and through
+//! our own), then an explanation (leave one word out: the text and its n variants in one pass) of
 //! texts of 10, 30 and 100 words beside one classification of the same text. Compare with `python inference/benches/reference.py --threads N` (PyTorch and ONNX
 //! Runtime on the same shapes), N being the thread count this prints, run right after on the
 //! same idle machine. Not a test: nothing is asserted.
@@ -61,14 +62,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::remove_dir_all(&dir)?;
         return result;
     }
-    let load = |cpu_kernels| {
+    let load = |cpu_kernels, upstream_encoders| {
         let opts = LoadOptions {
             cpu_kernels,
+            upstream_encoders,
             ..LoadOptions::default()
         };
         model::load(Kind::Roberta, &dir, &opts)
     };
-    let (fused, candle) = (load(true), load(false));
+    let (fused, candle, ours) = (load(true, true), load(false, true), load(false, false));
     std::fs::remove_dir_all(&dir)?;
     let threads = candle_core::utils::get_num_threads();
     println!("MiniLM-L6 shape (random weights), f32 CPU, {threads} threads");
@@ -86,6 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         report(title, model)?;
     }
+    // Built with the `candle-transformers` feature, candle's path above is upstream's encoder:
+    // ours beside it, in the same run.
+    if cfg!(feature = "candle-transformers") {
+        report("candle op by op, our encoder", ours?.as_ref())?;
+    }
     // The same path with every product on gemm, as before the packed weights: old and new in
     // one run.
     moodtracker_kernels::use_packed_weights(false);
@@ -99,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if moodtracker_kernels::isa_in_use() == "avx512" {
         moodtracker_kernels::cap_isa(moodtracker_kernels::Isa::Avx2);
         write_model(&dir)?;
-        let capped = load(true);
+        let capped = load(true, true);
         std::fs::remove_dir_all(&dir)?;
         report("AVX2-capped fused kernels", capped?.as_ref())?;
         moodtracker_kernels::cap_isa(moodtracker_kernels::Isa::Native);
@@ -179,7 +186,17 @@ fn on_gpu(dir: &Path, device: Device) -> Result<(), Box<dyn std::error::Error>> 
         "MiniLM-L6 shape (random weights), {} on {location:?}",
         dtype.as_str()
     );
-    report_shapes("candle (the GPU path)", model.as_ref(), &GPU_SHAPES)
+    let title = format!("candle (the GPU path): {}", model.info().backend);
+    report_shapes(&title, model.as_ref(), &GPU_SHAPES)?;
+    if cfg!(feature = "candle-transformers") {
+        let ours = LoadOptions {
+            upstream_encoders: false,
+            ..opts
+        };
+        let ours = model::load(Kind::Roberta, dir, &ours)?;
+        report_shapes("candle, our encoder", ours.as_ref(), &GPU_SHAPES)?;
+    }
+    Ok(())
 }
 
 fn report(title: &str, model: &dyn Classifier) -> Result<(), Box<dyn std::error::Error>> {

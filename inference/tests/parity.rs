@@ -3,7 +3,9 @@
 //! token ids, truncation flags and logits here, alone and in padded batches. Every model is
 //! checked on every path: the fused CPU kernels (the default on a CPU, within 1e-4) and candle's
 //! op-by-op path (what a GPU runs) in f32 (within 1e-4) and in f16 and bf16 (the same top label,
-//! logits within 2e-2 in f16 and 4e-2 in bf16).
+//! logits within 2e-2 in f16 and 4e-2 in bf16). Built with the `candle-transformers` feature (as
+//! CI also runs it), a transformer's candle path is checked twice where candle-transformers'
+//! encoder serves it (f32 and f16): once through that encoder, once through our own layers.
 //!
 //! `INFERENCE_DEVICE=cuda` (what scripts/gpu-check.sh sets, in a `cuda` build) runs candle's path
 //! on that GPU instead: f32 within 1e-3 (a GPU sums in another order), f16 and bf16 as above.
@@ -111,14 +113,17 @@ fn assert_close(name: &str, what: &str, text: &str, got: &[f32], want: &[f32], t
     );
 }
 
-/// Every path a model can take on the target device: on the CPU the fused kernels, then
-/// candle's path in f32, f16 and bf16; on a GPU candle's path in the three dtypes.
-fn routes() -> Vec<Route> {
+/// Every path a model of `kind` can take on the target device: on the CPU the fused kernels,
+/// then candle's path in f32, f16 and bf16; on a GPU candle's path in the three dtypes. With the
+/// `candle-transformers` feature, a transformer's candle path in f32 and f16 also with our own
+/// encoder in place of upstream's (bf16 always runs ours).
+fn routes(kind: Kind) -> Vec<Route> {
     let device = target_device();
-    let candle = |dtype: DType| LoadOptions {
+    let candle = |dtype: DType, upstream_encoders: bool| LoadOptions {
         device: device.clone(),
         cpu_kernels: false,
         dtype,
+        upstream_encoders,
         ..LoadOptions::default()
     };
     let mut routes = Vec::new();
@@ -134,28 +139,37 @@ fn routes() -> Vec<Route> {
     } else {
         F32_GPU_TOLERANCE
     };
-    routes.push(Route {
-        label: "candle f32",
-        opts: candle(DType::F32),
-        tolerance: f32_tolerance,
-    });
-    let halves = [
+    let dtypes = [
+        ("candle f32", DType::F32, f32_tolerance),
         ("candle f16", DType::F16, F16_TOLERANCE),
         ("candle bf16", DType::BF16, BF16_TOLERANCE),
     ];
-    for (label, dtype, tolerance) in halves {
+    for (label, dtype, tolerance) in dtypes {
         routes.push(Route {
             label,
-            opts: candle(dtype),
+            opts: candle(dtype, true),
             tolerance,
         });
+    }
+    if kind == Kind::Roberta && cfg!(feature = "candle-transformers") {
+        let ours = [
+            ("candle f32, our encoder", DType::F32, f32_tolerance),
+            ("candle f16, our encoder", DType::F16, F16_TOLERANCE),
+        ];
+        for (label, dtype, tolerance) in ours {
+            routes.push(Route {
+                label,
+                opts: candle(dtype, false),
+                tolerance,
+            });
+        }
     }
     routes
 }
 
 /// The whole parity check for one fixture, on every path its kind can take.
 fn check_parity(kind: Kind, name: &str) {
-    for route in routes() {
+    for route in routes(kind) {
         check_parity_with(kind, name, &route);
     }
 }
@@ -163,9 +177,10 @@ fn check_parity(kind: Kind, name: &str) {
 fn check_parity_with(kind: Kind, fixture: &str, route: &Route) {
     let (model, reference) = load_with(kind, fixture, &route.opts);
     let name = &format!(
-        "{fixture} ({} on {:?})",
+        "{fixture} ({} on {:?}: {})",
         route.label,
-        target_device().location()
+        target_device().location(),
+        model.info().backend
     );
     assert_eq!(
         model.info().dtype,

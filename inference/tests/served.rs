@@ -507,8 +507,9 @@ async fn classify(server: &Server, request: ClassifyRequest) -> ClassifyResponse
         .into_inner()
 }
 
-/// `INFERENCE_CPU_KERNELS=false` puts both models on candle's op-by-op path, says so in
-/// `ListModels`, and classifies as the kernels do.
+/// `INFERENCE_CPU_KERNELS=false` puts both models on candle's op-by-op path (RoBERTa through
+/// candle-transformers' encoder in a build with that feature), says so in `ListModels`, and
+/// classifies as the kernels do.
 #[tokio::test]
 async fn the_candle_path_can_be_chosen_and_agrees_with_the_kernels() {
     let kernels = spawn_server(&[]).await.ready().await;
@@ -525,7 +526,12 @@ async fn the_candle_path_can_be_chosen_and_agrees_with_the_kernels() {
         .into_inner()
         .models;
     let backends: Vec<&str> = models.iter().map(|m| m.backend.as_str()).collect();
-    assert_eq!(backends, ["candle", "candle"]);
+    let roberta = if cfg!(feature = "candle-transformers") {
+        "candle-transformers"
+    } else {
+        "candle"
+    };
+    assert_eq!(backends, [roberta, "candle"]);
 
     let mut with_logits = request(TEXTS);
     with_logits.include_logits = true;

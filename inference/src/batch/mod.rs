@@ -69,6 +69,7 @@ impl Models {
             valences: config.valences.clone(),
             cpu_kernels: config.cpu_kernels,
             dtype: config.dtype,
+            ..LoadOptions::default()
         };
         let loading = [
             (Kind::Roberta, config.roberta_model.clone()),

@@ -60,14 +60,19 @@ pub struct ModelInfo {
     pub device: String,
     /// "f32", "f16", "bf16".
     pub dtype: String,
-    /// What runs the forward pass: [`BACKEND_CPU_KERNELS`] or [`BACKEND_CANDLE`].
+    /// What runs the forward pass: [`BACKEND_CPU_KERNELS`], [`BACKEND_CANDLE_TRANSFORMERS`] or
+    /// [`BACKEND_CANDLE`].
     pub backend: &'static str,
 }
 
 /// [`ModelInfo::backend`] of a model on the fused CPU kernels (`moodtracker-kernels`).
 pub const BACKEND_CPU_KERNELS: &str = "cpu-kernels";
-/// [`ModelInfo::backend`] of a model on candle's tensor ops.
+/// [`ModelInfo::backend`] of a model on candle's tensor ops, in our own layers.
 pub const BACKEND_CANDLE: &str = "candle";
+/// [`ModelInfo::backend`] of a transformer on candle's tensor ops through candle-transformers'
+/// encoder: a build with the `candle-transformers` feature (`model::transformer::upstream` says
+/// for which models and dtypes).
+pub const BACKEND_CANDLE_TRANSFORMERS: &str = "candle-transformers";
 
 /// A model's labels in id order, how to score them, and each label's valence for `mood_score`.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +121,11 @@ pub struct LoadOptions {
     /// The weights' and activations' type. Half precision needs candle's path (the fused CPU
     /// kernels are f32 only; the service's config refuses that pairing); logits come back f32.
     pub dtype: candle_core::DType,
+    /// On candle's path, run a transformer through candle-transformers' encoder where it matches
+    /// transformers. Only in a build with the `candle-transformers` feature, where it is the
+    /// default; without the feature our own layers always serve. The parity tests check both, and
+    /// the throughput benchmark times both.
+    pub upstream_encoders: bool,
 }
 
 impl Default for LoadOptions {
@@ -125,6 +135,7 @@ impl Default for LoadOptions {
             valences: None,
             cpu_kernels: true,
             dtype: candle_core::DType::F32,
+            upstream_encoders: cfg!(feature = "candle-transformers"),
         }
     }
 }

@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 use super::checkpoint::{LabelConfig, device_name, load_error, read_config, read_weights};
 use super::tokenize::HfEncoder;
+#[cfg(feature = "candle-transformers")]
+use super::transformer::upstream::Upstream;
 use super::transformer::{Batch, Encoder, EncoderConfig, cpu::CpuEncoder};
 use super::{
     BACKEND_CANDLE, BACKEND_CPU_KERNELS, Classifier, Encoding, Kind, LoadOptions, ModelInfo,
@@ -68,7 +70,10 @@ impl Head {
 /// Where the encoder runs.
 #[derive(Debug)]
 enum Backbone {
-    /// candle's tensors, op by op: CUDA, or the CPU when asked.
+    /// candle-transformers' encoder on candle's tensors, op by op: CUDA, or the CPU when asked.
+    #[cfg(feature = "candle-transformers")]
+    Upstream(Upstream),
+    /// Our encoder on candle's tensors, op by op: CUDA, or the CPU when asked.
     Candle(Encoder),
     /// The fused CPU kernels over packed rows.
     Cpu(CpuEncoder),
@@ -80,15 +85,25 @@ impl Backbone {
         vb: VarBuilder<'_>,
         opts: &LoadOptions,
     ) -> candle_core::Result<Self> {
-        let encoder = Encoder::load(config, vb)?;
-        if opts.device.is_cpu()
-            && opts.cpu_kernels
-            && opts.dtype == DType::F32
-            && let Some(cpu) = CpuEncoder::new(&encoder, config)?
-        {
-            return Ok(Self::Cpu(cpu));
+        let mut ours = None;
+        if opts.device.is_cpu() && opts.cpu_kernels && opts.dtype == DType::F32 {
+            let encoder = Encoder::load(config, vb.clone())?;
+            match CpuEncoder::new(&encoder, config)? {
+                Some(cpu) => return Ok(Self::Cpu(cpu)),
+                // An activation the kernels lack: candle's path serves it.
+                None => ours = Some(encoder),
+            }
         }
-        Ok(Self::Candle(encoder))
+        #[cfg(feature = "candle-transformers")]
+        if opts.upstream_encoders
+            && let Some(upstream) = Upstream::load(config, opts.dtype, vb.clone())?
+        {
+            return Ok(Self::Upstream(upstream));
+        }
+        match ours {
+            Some(encoder) => Ok(Self::Candle(encoder)),
+            None => Ok(Self::Candle(Encoder::load(config, vb)?)),
+        }
     }
 
     /// `(batch, hidden)`: each row's last-layer state at its first token.
@@ -99,6 +114,8 @@ impl Backbone {
         device: &Device,
     ) -> candle_core::Result<Tensor> {
         match self {
+            #[cfg(feature = "candle-transformers")]
+            Self::Upstream(encoder) => encoder.first_token(rows, config.pad_token_id, device),
             Self::Candle(encoder) => {
                 encoder.first_token(&Batch::new(rows, config, device, encoder.dtype())?)
             }
@@ -148,6 +165,8 @@ impl RobertaClassifier {
             dtype: opts.dtype.as_str().into(),
             backend: match backbone {
                 Backbone::Cpu(_) => BACKEND_CPU_KERNELS,
+                #[cfg(feature = "candle-transformers")]
+                Backbone::Upstream(_) => super::BACKEND_CANDLE_TRANSFORMERS,
                 Backbone::Candle(_) => BACKEND_CANDLE,
             },
         };

@@ -2,11 +2,15 @@
 //! first token, which is all a sequence-classification head reads.
 //!
 //! Written here rather than taken from candle-transformers because the details that decide
-//! parity with transformers (position ids per family, weight names with or without the task
-//! prefix, a padding mask over a batch) and the speed-ups (one fused QKV projection, a last layer
-//! that computes only the first token) are easier to own than to patch around.
+//! parity with transformers (position ids per family, a padding mask over a batch in every
+//! dtype) and the speed-ups (one fused QKV projection, a last layer that computes only the first
+//! token) are easier to own than to patch around: built with the `candle-transformers` feature,
+//! candle's path runs upstream's encoders where they match transformers (`upstream.rs` says
+//! where they do not), and on the same model they run 0.62-0.82x as fast as this one.
 
 pub mod cpu;
+#[cfg(feature = "candle-transformers")]
+pub mod upstream;
 
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder};
