@@ -7,7 +7,9 @@
 #
 # The build shares CARGO_TARGET_DIR with the CPU build: only candle and what depends on it are
 # built twice (cargo keys them by feature set), and a second run with the same toolkit and compute
-# capability rebuilds nothing.
+# capability rebuilds nothing. Its binaries land where the CPU build's do
+# ($CARGO_TARGET_DIR/debug/moodtracker-inference) until the next CPU build puts those back, which
+# is why scripts/test.sh builds the CPU binary before it runs anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/moodtracker-target}"
