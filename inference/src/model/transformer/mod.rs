@@ -6,7 +6,7 @@
 //! dtype) and the speed-ups (one fused QKV projection, a last layer that computes only the first
 //! token) are easier to own than to patch around: built with the `candle-transformers` feature,
 //! candle's path runs upstream's encoders where they match transformers (`upstream.rs` says
-//! where they do not), and on the same model they run 0.62-0.82x as fast as this one.
+//! where they do not), and on the same model they run 0.62-0.85x as fast as this one.
 
 pub mod cpu;
 #[cfg(feature = "candle-transformers")]

@@ -19,7 +19,7 @@
 //!
 //! What upstream also lacks, and costs time rather than correctness: one fused QKV projection
 //! and a last layer that computes only the first token (the classifier reads nothing else). On a
-//! MiniLM-shaped BERT on the CPU it runs 0.62x (1x64) to 0.82x (1x16) as fast as ours, which is
+//! MiniLM-shaped BERT on the CPU it runs 0.62x (1x64) to 0.85x (1x128) as fast as ours, which is
 //! why the feature is off by default:
 //!
 //!     cargo bench -p moodtracker-inference --features candle-transformers --bench throughput
