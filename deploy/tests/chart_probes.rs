@@ -180,12 +180,21 @@ fn kustomize(overlay: &str) -> Option<Manifests> {
     Some(Manifests::parse(&run(kubectl, &["kustomize", overlay])).unwrap())
 }
 
+/// A port nothing listens on right now, never one this process handed out before (the kernel may
+/// give a just-released port to the next `bind(0)`, and a pod's containers would then collide).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if HANDED_OUT.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A fresh temporary directory for each container path that differs on this machine.

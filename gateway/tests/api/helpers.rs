@@ -282,13 +282,23 @@ where
     false
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, and never one this test process handed out before: once
+/// the probing listener is dropped the kernel may give the same port to the next `bind(0)`, and
+/// two servers of one test (an inference service's gRPC and metrics ports, say) or of two tests
+/// running at once would then fight over it.
 pub fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = StdListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if HANDED_OUT.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 impl PgDatabase {
